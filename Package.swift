@@ -1,0 +1,51 @@
+// swift-tools-version:6.1
+// Condense: prune, distill and INT8-quantize neural networks, natively in Swift.
+import PackageDescription
+
+// Hot numeric modules are built without bounds/overflow checks and exclusivity checks in release builds.
+// The choice and its measurement are recorded in docs/PERFORMANCE.md ("Release-build flags").
+let hotSwiftFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Condense",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "condense", targets: ["condense"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config. Each holds a header-only shim (static inline functions)
+        // for what Swift cannot import directly (macros such as H5T_NATIVE_FLOAT).
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // INT8 GEMM micro-kernels, weight packing and run-time CPU dispatch.
+        .target(name: "CInt8", cSettings: [.unsafeFlags(["-O3", "-fno-strict-aliasing"])]),
+
+        // The only importer of CHDF5: Swift types that own hid_t handles.
+        .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: hotSwiftFlags),
+        // Tensors, BLAS, RNG, layers, model families, optimizer, losses, data, model file format.
+        .target(name: "CondenseCore", dependencies: ["HDF5", "CBLAS", "CZlib"], swiftSettings: hotSwiftFlags),
+
+        .executableTarget(
+            name: "condense",
+            dependencies: [
+                "CondenseCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
+
+        // Test helpers shared by the test targets: temp folders, running tools/ scripts and the built binary.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+        .testTarget(name: "CondenseCoreTests", dependencies: ["CondenseCore", "HDF5", "TestSupport"]),
+        .testTarget(name: "CInt8Tests", dependencies: ["CInt8"]),
+        .testTarget(name: "condenseTests", dependencies: ["condense", "CondenseCore", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

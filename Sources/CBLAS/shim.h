@@ -1,0 +1,2 @@
+// CBLAS: OpenBLAS's C interface, as Swift sees it.
+#include <cblas.h>

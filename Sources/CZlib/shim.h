@@ -1,0 +1,2 @@
+// CZlib: zlib's inflate API (gzip streams), as Swift sees it.
+#include <zlib.h>

@@ -1,0 +1,82 @@
+// InspectReport: what `condense inspect` shows of a model file, as text and as JSON.
+import Foundation
+
+public struct InspectReport: Codable {
+    public let file: String
+    public let family: String
+    public let architecture: JSONValue
+    public let tensors: [DatasetInfo]
+    public let parameters: Int
+    public let bytes_on_disk: Int
+    public let vocabulary_size: Int?
+    public let history: [JSONValue]
+
+    public init(path: String) throws {
+        let h = try ModelFile.readHeader(path)
+        file = path
+        family = h.architecture.family
+        architecture = (try? JSONDecoder().decode(JSONValue.self, from: Data(h.architecture.json().utf8))) ?? .null
+        tensors = h.datasets
+        parameters = h.parameterCount
+        bytes_on_disk = h.fileBytes
+        vocabulary_size = h.vocabulary?.count
+        history = h.history
+    }
+
+    public var json: String { ((try? JSONValue(encoding: self)) ?? .null).jsonString(pretty: true) }
+
+    public var text: String {
+        var out = ["\(file)", "  family: \(family)"]
+        if case .object(let o) = architecture {
+            for k in o.keys.sorted() where k != "family" { out.append("  \(k): \(o[k]!)") }
+        }
+        if let v = vocabulary_size { out.append("  vocabulary: \(v) symbols") }
+        out.append("")
+        let w = max(4, tensors.map(\.path.count).max() ?? 4)
+        out.append("  " + "path".padding(toLength: w, withPad: " ", startingAt: 0) + "  shape            dtype      bytes")
+        for t in tensors {
+            let shape = "(" + t.shape.map(String.init).joined(separator: ", ") + ")"
+            var line = "  " + t.path.padding(toLength: w, withPad: " ", startingAt: 0) + "  "
+                + shape.padding(toLength: 16, withPad: " ", startingAt: 0) + " "
+                + t.dtype.padding(toLength: 8, withPad: " ", startingAt: 0)
+                + String(t.bytes).leftPadded(11)
+            if let tied = t.tiedTo { line += "  (tied to \(tied); counted once)" }
+            out.append(line)
+        }
+        out.append("")
+        out.append("  parameters: \(parameters.formatted(grouping: true))")
+        out.append("  size on disk: \(bytes_on_disk.formatted(grouping: true)) bytes (\(formatBytes(bytes_on_disk)))")
+        out.append("  history: \(history.isEmpty ? "none" : "\(history.count) record(s)")")
+        for (i, r) in history.enumerated() {
+            let stage = r["stage"]?.string ?? "?"
+            let time = r["time"]?.string ?? ""
+            out.append("    \(i + 1). \(stage) \(time) \(r.description)")
+        }
+        return out.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}
+
+extension Int {
+    /// 1234567 → "1,234,567".
+    public func formatted(grouping: Bool) -> String {
+        let s = String(Swift.abs(self))
+        var out = ""
+        for (i, ch) in s.enumerated() {
+            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return (self < 0 ? "-" : "") + out
+    }
+}
+
+/// Human-readable byte size: "4.61 MiB".
+public func formatBytes(_ b: Int) -> String {
+    let units = ["B", "KiB", "MiB", "GiB"]
+    var v = Double(b), u = 0
+    while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
+    return u == 0 ? "\(b) B" : String(format: "%.2f %@", v, units[u])
+}

@@ -1,0 +1,143 @@
+// ModelFile+Read: opens a model file read-only, validates everything before allocating, then loads it.
+import Foundation
+import HDF5
+
+/// What `inspect` shows about one dataset in a model file.
+public struct DatasetInfo: Codable, Equatable {
+    public let path: String
+    public let shape: [Int]
+    public let dtype: String
+    public let bytes: Int
+    /// For a tied alias: the canonical path whose array it is.
+    public let tiedTo: String?
+}
+
+/// A model file's metadata, validated against its architecture, without the parameter data.
+public struct ModelHeader {
+    public let file: String
+    public let fileBytes: Int
+    public let architecture: Architecture
+    public let vocabulary: [String]?
+    public let history: [JSONValue]
+    public let datasets: [DatasetInfo]
+    public var parameterCount: Int { architecture.parameterCount }
+}
+
+extension ModelFile {
+    /// Reads and validates the header: format tag and version, architecture, vocabulary, history, and every
+    /// expected dataset's presence, shape, dtype and stored size against the file's own size.
+    public static func readHeader(_ path: String) throws -> ModelHeader {
+        let file = try HDF5.File(openReadOnly: path)
+        return try readHeader(file)
+    }
+
+    static func readHeader(_ file: HDF5.File) throws -> ModelHeader {
+        let path = file.path
+        let root = try file.root
+        guard root.hasAttribute("condense_format") else {
+            throw FormatError(file: path, path: "condense_format",
+                              "missing root attribute: not a Condense model file (expected condense_format = \"\(Condense.formatTag)\"; see docs/FORMAT.md for the h5py export recipe)")
+        }
+        let tag = try root.stringAttribute("condense_format")
+        guard tag == Condense.formatTag else {
+            throw FormatError(file: path, path: "condense_format", "expected \"\(Condense.formatTag)\", found \"\(tag)\"")
+        }
+        let version = try root.intAttribute("condense_version")
+        guard version == Condense.formatVersion else {
+            throw FormatError(file: path, path: "condense_version",
+                              "expected \(Condense.formatVersion), found \(version) (this build reads format version \(Condense.formatVersion) only)")
+        }
+        guard root.hasAttribute("architecture") else {
+            throw FormatError(file: path, path: "architecture", "missing root attribute (a JSON object naming the family and its fields)")
+        }
+        let arch = try Architecture(json: try root.stringAttribute("architecture"), file: path)
+        let vocabulary = try readVocabulary(root, arch: arch, file: path)
+        var history: [JSONValue] = []
+        if root.hasAttribute("history") {
+            let text = try root.stringAttribute("history")
+            guard let h = try? JSONDecoder().decode([JSONValue].self, from: Data(text.utf8)) else {
+                throw FormatError(file: path, path: "history", "malformed history: expected a JSON array of records")
+            }
+            history = h
+        }
+
+        var infos: [DatasetInfo] = []
+        for spec in arch.parameterSpecs {
+            guard root.exists(spec.path) else {
+                throw FormatError(file: path, path: spec.path, "missing dataset; expected float32 of shape \(spec.shape) (implied by the architecture)")
+            }
+            let ds = try root.dataset(spec.path)
+            try check(ds, spec: spec, file: path)
+            infos.append(DatasetInfo(path: spec.path, shape: ds.shape, dtype: "\(ds.dtype)", bytes: ds.count * 4, tiedTo: nil))
+        }
+        for (alias, target) in arch.tiedAliases.sorted(by: { $0.key < $1.key }) where root.exists(alias) {
+            let ds = try root.dataset(alias)
+            let spec = arch.parameterSpecs.first { $0.path == target }!
+            try check(ds, spec: ParameterSpec(path: alias, shape: spec.shape), file: path)
+            infos.append(DatasetInfo(path: alias, shape: ds.shape, dtype: "\(ds.dtype)", bytes: ds.count * 4, tiedTo: target))
+        }
+        let expected = Set(infos.map(\.path))
+        for p in try root.allDatasetPaths() where !expected.contains(p) && !arch.isIgnoredBuffer(p) {
+            throw FormatError(file: path, path: p, "unexpected dataset: the \(arch.family) architecture has no parameter at this path")
+        }
+        return ModelHeader(file: path, fileBytes: file.sizeOnDisk, architecture: arch, vocabulary: vocabulary,
+                           history: history, datasets: infos)
+    }
+
+    private static func check(_ ds: Dataset, spec: ParameterSpec, file: String) throws {
+        guard ds.dtype == .float32 else {
+            throw FormatError(file: file, path: spec.path, "expected dtype float32, found \(ds.dtype)")
+        }
+        guard ds.shape == spec.shape else {
+            throw FormatError(file: file, path: spec.path, "expected shape \(spec.shape) (implied by the architecture), found \(ds.shape)")
+        }
+        do { try ds.validateStorage() } catch let e as HDF5Error {
+            throw FormatError(file: file, path: spec.path, e.message)
+        }
+    }
+
+    private static func readVocabulary(_ root: Group, arch: Architecture, file: String) throws -> [String]? {
+        guard root.hasAttribute("vocabulary") else { return nil }
+        let text = try root.stringAttribute("vocabulary")
+        guard let v = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
+            throw FormatError(file: file, path: "vocabulary", "malformed vocabulary: expected a JSON array of strings")
+        }
+        if case .gpt(let c) = arch, v.count != c.vocab_size {
+            throw FormatError(file: file, path: "vocabulary", "expected \(c.vocab_size) entries (vocab_size), found \(v.count)")
+        }
+        if Set(v).count != v.count {
+            throw FormatError(file: file, path: "vocabulary", "entries must be unique")
+        }
+        return v
+    }
+
+    /// Reads a whole model: the header is validated first, then each parameter is allocated and read.
+    public static func read(_ path: String) throws -> ModelFile {
+        let file = try HDF5.File(openReadOnly: path)
+        let header = try readHeader(file)
+        let root = try file.root
+        var params: [String: Tensor] = [:]
+        for spec in header.architecture.parameterSpecs {
+            let t = Tensor(uninitialized: spec.shape)
+            do {
+                try root.dataset(spec.path).read(into: t.buffer)
+            } catch let e as HDF5Error {
+                throw FormatError(file: path, path: spec.path, e.message)
+            }
+            params[spec.path] = t
+        }
+        // A tied alias present as a separate copy must equal its target.
+        for (alias, target) in header.architecture.tiedAliases where root.exists(alias) {
+            let ds = try root.dataset(alias)
+            if ds.objectAddress == (try root.dataset(target)).objectAddress { continue }
+            let copy: [Float] = try ds.read()
+            let t = params[target]!
+            if let i = (0..<t.count).first(where: { copy[$0] != t.data[$0] }) {
+                throw FormatError(file: path, path: alias,
+                                  "tie_embeddings is true but \(alias) differs from \(target) at element \(i) (\(copy[i]) vs \(t.data[i])); set tie_embeddings false to keep both")
+            }
+        }
+        return ModelFile(architecture: header.architecture, vocabulary: header.vocabulary,
+                         history: header.history, parameters: params)
+    }
+}

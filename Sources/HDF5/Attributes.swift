@@ -1,0 +1,131 @@
+// Attributes: read and write string and integer attributes on groups and datasets.
+import CHDF5
+
+/// An HDF5 object that can carry attributes.
+public protocol AttributeHolder {
+    var file: File { get }
+    var path: String { get }
+}
+
+extension Group: AttributeHolder {}
+extension Dataset: AttributeHolder {}
+
+extension AttributeHolder {
+    fileprivate var objectID: hid_t {
+        if let g = self as? Group { return g.handle.id }
+        return (self as! Dataset).handle.id
+    }
+
+    public func hasAttribute(_ name: String) -> Bool { H5Aexists(objectID, name) > 0 }
+
+    public func attributeNames() -> [String] {
+        var oinfo = H5O_info_t()
+        guard H5Oget_info(objectID, &oinfo) >= 0 else { return [] }
+        var names: [String] = []
+        for i in 0..<oinfo.num_attrs {
+            let n = H5Aget_name_by_idx(objectID, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, ch5_p_default())
+            guard n >= 0 else { continue }
+            var buf = [CChar](repeating: 0, count: n + 1)
+            _ = H5Aget_name_by_idx(objectID, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buf, buf.count, ch5_p_default())
+            names.append(String(cString: buf))
+        }
+        return names
+    }
+
+    private func openAttribute(_ name: String) throws -> Handle {
+        guard hasAttribute(name) else {
+            throw HDF5Error(file: file.path, path: path, "missing attribute '\(name)'")
+        }
+        let aid = H5Aopen(objectID, name, ch5_p_default())
+        guard aid >= 0 else { throw HDF5Error(file: file.path, path: path, "cannot open attribute '\(name)'") }
+        return Handle(aid, close: H5Aclose)
+    }
+
+    /// Reads a scalar string attribute, fixed- or variable-length (as h5py writes them).
+    public func stringAttribute(_ name: String) throws -> String {
+        let a = try openAttribute(name)
+        let tid = H5Aget_type(a.id)
+        defer { H5Tclose(tid) }
+        guard H5Tget_class(tid) == H5T_STRING else {
+            throw HDF5Error(file: file.path, path: path, "attribute '\(name)': expected a string, found \(DType.of(type: tid))")
+        }
+        let sid = H5Aget_space(a.id)
+        defer { H5Sclose(sid) }
+        guard H5Sget_simple_extent_npoints(sid) == 1 else {
+            throw HDF5Error(file: file.path, path: path, "attribute '\(name)': expected a single string")
+        }
+        if H5Tis_variable_str(tid) > 0 {
+            let mem = H5Tcopy(ch5_c_s1())
+            defer { H5Tclose(mem) }
+            H5Tset_size(mem, ch5_variable())
+            H5Tset_cset(mem, H5Tget_cset(tid))
+            var ptr: UnsafeMutablePointer<CChar>? = nil
+            guard H5Aread(a.id, mem, &ptr) >= 0 else {
+                throw HDF5Error(file: file.path, path: path, "attribute '\(name)': read failed")
+            }
+            defer { if let ptr { H5free_memory(ptr) } }
+            return ptr.map { String(cString: $0) } ?? ""
+        }
+        let size = H5Tget_size(tid)
+        let mem = H5Tcopy(tid)
+        defer { H5Tclose(mem) }
+        var buf = [CChar](repeating: 0, count: size + 1)
+        guard H5Aread(a.id, mem, &buf) >= 0 else {
+            throw HDF5Error(file: file.path, path: path, "attribute '\(name)': read failed")
+        }
+        return String(cString: buf)
+    }
+
+    /// Reads a scalar integer attribute (any integer width, converted to Int64).
+    public func intAttribute(_ name: String) throws -> Int64 {
+        let a = try openAttribute(name)
+        let tid = H5Aget_type(a.id)
+        defer { H5Tclose(tid) }
+        guard H5Tget_class(tid) == H5T_INTEGER else {
+            throw HDF5Error(file: file.path, path: path, "attribute '\(name)': expected an integer, found \(DType.of(type: tid))")
+        }
+        let sid = H5Aget_space(a.id)
+        defer { H5Sclose(sid) }
+        guard H5Sget_simple_extent_npoints(sid) == 1 else {
+            throw HDF5Error(file: file.path, path: path, "attribute '\(name)': expected a single integer")
+        }
+        var v: Int64 = 0
+        guard H5Aread(a.id, ch5_native_int64(), &v) >= 0 else {
+            throw HDF5Error(file: file.path, path: path, "attribute '\(name)': read failed")
+        }
+        return v
+    }
+
+    /// Writes (or replaces) a scalar variable-length UTF-8 string attribute, as h5py does.
+    public func setAttribute(_ name: String, string value: String) throws {
+        if hasAttribute(name) { H5Adelete(objectID, name) }
+        let tid = H5Tcopy(ch5_c_s1())
+        defer { H5Tclose(tid) }
+        H5Tset_size(tid, ch5_variable())
+        H5Tset_cset(tid, H5T_CSET_UTF8)
+        let sid = H5Screate(H5S_SCALAR)
+        defer { H5Sclose(sid) }
+        let aid = H5Acreate2(objectID, name, tid, sid, ch5_p_default(), ch5_p_default())
+        guard aid >= 0 else { throw HDF5Error(file: file.path, path: path, "cannot create attribute '\(name)'") }
+        defer { H5Aclose(aid) }
+        let ok = value.withCString { cstr -> Bool in
+            var p: UnsafePointer<CChar>? = cstr
+            return H5Awrite(aid, tid, &p) >= 0
+        }
+        guard ok else { throw HDF5Error(file: file.path, path: path, "cannot write attribute '\(name)'") }
+    }
+
+    /// Writes (or replaces) a scalar int64 attribute.
+    public func setAttribute(_ name: String, int value: Int64) throws {
+        if hasAttribute(name) { H5Adelete(objectID, name) }
+        let sid = H5Screate(H5S_SCALAR)
+        defer { H5Sclose(sid) }
+        let aid = H5Acreate2(objectID, name, ch5_std_i64le(), sid, ch5_p_default(), ch5_p_default())
+        guard aid >= 0 else { throw HDF5Error(file: file.path, path: path, "cannot create attribute '\(name)'") }
+        defer { H5Aclose(aid) }
+        var v = value
+        guard H5Awrite(aid, ch5_native_int64(), &v) >= 0 else {
+            throw HDF5Error(file: file.path, path: path, "cannot write attribute '\(name)'")
+        }
+    }
+}
