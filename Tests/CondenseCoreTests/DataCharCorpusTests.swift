@@ -13,6 +13,7 @@ import Testing
 
     @Test func loadsASmallCorpus() throws {
         let dir = try DataFixtures.tempDirectory("corpus")
+        defer { DataFixtures.remove(dir) }
         try writeCorpus(dir, vocabulary: "\n ab", texts: ["train": "ab ba\n", "val": "a\n", "test": "bb"])
         let corpus = try CharCorpus(directory: dir)
         #expect(corpus.vocabulary.count == 4)
@@ -23,6 +24,7 @@ import Testing
 
     @Test func unknownCharacterNamesTheSplitFile() throws {
         let dir = try DataFixtures.tempDirectory("corpusbad")
+        defer { DataFixtures.remove(dir) }
         try writeCorpus(dir, vocabulary: "ab", texts: ["train": "ab", "val": "aXb", "test": "b"])
         let message = DataFixtures.dataError { _ = try CharCorpus(directory: dir) }
         #expect(message?.hasPrefix("\(dir)/val.txt: ") == true)
@@ -31,6 +33,7 @@ import Testing
 
     @Test func missingFilesSayToRunBootstrap() throws {
         let dir = try DataFixtures.tempDirectory("corpusnone")
+        defer { DataFixtures.remove(dir) }
         let noMeta = DataFixtures.dataError { _ = try CharCorpus(directory: dir) }
         #expect(noMeta == "\(dir)/SPLITS.json: expected the Shakespeare split metadata, found no such file; run tools/bootstrap to download the corpus and write the splits")
         try writeCorpus(dir, vocabulary: "ab", texts: ["train": "ab", "val": "a"])
@@ -41,6 +44,7 @@ import Testing
 
     @Test func sizeDisagreeingWithSplitsJSONIsAnError() throws {
         let dir = try DataFixtures.tempDirectory("corpusstale")
+        defer { DataFixtures.remove(dir) }
         try writeCorpus(dir, vocabulary: "ab", texts: ["train": "ab", "val": "a", "test": "b"])
         try Data("abab".utf8).write(to: URL(fileURLWithPath: "\(dir)/train.txt"))
         let message = DataFixtures.dataError { _ = try CharCorpus(directory: dir) }
@@ -50,6 +54,7 @@ import Testing
     @Test func defaultDirectoryIsEnvironmentThenPackageRoot() throws {
         #expect(CharCorpus.defaultDirectory(environment: ["CONDENSE_DATA_DIR": "/env/corpus"]) == "/env/corpus")
         let root = try DataFixtures.tempDirectory("pkgroot")
+        defer { DataFixtures.remove(root) }
         try Data().write(to: URL(fileURLWithPath: "\(root)/Package.swift"))
         try FileManager.default.createDirectory(atPath: "\(root)/Sources/Deep", withIntermediateDirectories: true)
         let found = CharCorpus.defaultDirectory(environment: [:], currentDirectory: "\(root)/Sources/Deep")

@@ -6,6 +6,7 @@ import Testing
 @Suite struct DataFashionMNISTTests {
     @Test func loadsSmallFilesAsUnitFloatsAndLabels() throws {
         let dir = try DataFixtures.tempDirectory("fm")
+        defer { DataFixtures.remove(dir) }
         try DataFixtures.writeFashion(dir, prefix: "t10k", images: 3)
         let test = try FashionMNIST.load(.test, directory: dir)
         #expect(test.images.shape == [3, 784])
@@ -17,6 +18,7 @@ import Testing
 
     @Test func trainAndValAreTheFirstAndLastTrainingImages() throws {
         let dir = try DataFixtures.tempDirectory("fmsplit")
+        defer { DataFixtures.remove(dir) }
         try DataFixtures.writeFashion(dir, prefix: "train", images: 12)
         let (train, val) = try FashionMNIST.loadTrainVal(directory: dir, validationCount: 5)
         #expect(train.count == 7 && val.count == 5)
@@ -29,6 +31,7 @@ import Testing
 
     @Test func imageAndLabelCountsMustMatch() throws {
         let dir = try DataFixtures.tempDirectory("fmcount")
+        defer { DataFixtures.remove(dir) }
         try DataFixtures.writeFashion(dir, prefix: "t10k", images: 4, labels: [1, 2, 3])
         let message = DataFixtures.dataError { _ = try FashionMNIST.load(.test, directory: dir) }
         #expect(message?.hasPrefix("\(dir)/t10k-labels-idx1-ubyte.gz: expected 4 labels, one per image") == true)
@@ -37,6 +40,7 @@ import Testing
 
     @Test func labelsMustBeBelowTen() throws {
         let dir = try DataFixtures.tempDirectory("fmlabel")
+        defer { DataFixtures.remove(dir) }
         try DataFixtures.writeFashion(dir, prefix: "t10k", images: 3, labels: [1, 10, 2])
         let message = DataFixtures.dataError { _ = try FashionMNIST.load(.test, directory: dir) }
         #expect(message == "\(dir)/t10k-labels-idx1-ubyte.gz: expected labels in 0..<10, found label 10 at index 1")
@@ -44,6 +48,7 @@ import Testing
 
     @Test func imagesMustBe28By28() throws {
         let dir = try DataFixtures.tempDirectory("fmside")
+        defer { DataFixtures.remove(dir) }
         try DataFixtures.write(DataFixtures.gzip(DataFixtures.idx(dims: [1, 27, 29], payload: .init(repeating: 0, count: 783))),
                                to: "\(dir)/t10k-images-idx3-ubyte.gz")
         try DataFixtures.write(DataFixtures.gzip(DataFixtures.idx(dims: [1], payload: [0])), to: "\(dir)/t10k-labels-idx1-ubyte.gz")
@@ -53,6 +58,7 @@ import Testing
 
     @Test func truncatedAndCorruptFilesNameTheFile() throws {
         let dir = try DataFixtures.tempDirectory("fmbad")
+        defer { DataFixtures.remove(dir) }
         try DataFixtures.writeFashion(dir, prefix: "t10k", images: 20)
         let images = "\(dir)/t10k-images-idx3-ubyte.gz"
         let gz = [UInt8](try Data(contentsOf: URL(fileURLWithPath: images)))

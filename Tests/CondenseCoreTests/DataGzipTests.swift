@@ -13,6 +13,7 @@ import Testing
 
     @Test func readsGzipMadeByTheGzipTool() throws {
         let dir = try DataFixtures.tempDirectory("gztool")
+        defer { DataFixtures.remove(dir) }
         let path = "\(dir)/sample"
         try DataFixtures.write(sample, to: path)
         let gzip = Process()
@@ -31,6 +32,7 @@ import Testing
 
     @Test func plainFilesPassThrough() throws {
         let dir = try DataFixtures.tempDirectory("plain")
+        defer { DataFixtures.remove(dir) }
         try DataFixtures.write(sample, to: "\(dir)/plain")
         #expect(try Gzip.readFile("\(dir)/plain") == sample)
     }

@@ -14,6 +14,7 @@ import Testing
 
     @Test func readsGzipAndPlainFiles() throws {
         let dir = try DataFixtures.tempDirectory("idx")
+        defer { DataFixtures.remove(dir) }
         let bytes = DataFixtures.idx(dims: [5], payload: [1, 2, 3, 4, 5])
         try DataFixtures.write(DataFixtures.gzip(bytes), to: "\(dir)/a.gz")
         try DataFixtures.write(bytes, to: "\(dir)/a")
@@ -54,6 +55,7 @@ import Testing
 
     @Test func truncatedGzippedIDXNamesTheFile() throws {
         let dir = try DataFixtures.tempDirectory("idxgz")
+        defer { DataFixtures.remove(dir) }
         let gz = DataFixtures.gzip(DataFixtures.idx(dims: [1000], payload: (0..<1000).map { UInt8($0 % 256) }))
         try DataFixtures.write(Array(gz.prefix(gz.count - 10)), to: "\(dir)/cut.gz")
         let message = DataFixtures.dataError { _ = try IDXArray.read("\(dir)/cut.gz", rank: 1) }

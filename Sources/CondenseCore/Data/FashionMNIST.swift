@@ -31,18 +31,46 @@ public enum FashionMNIST {
     /// The training files cut into train (all but the last `validationCount`) and val (the last `validationCount`).
     public static func loadTrainVal(directory: String? = nil,
                                     validationCount: Int = validationCount) throws -> (train: LabeledImages, val: LabeledImages) {
-        let all = try loadFiles(directory: directory, prefix: "train")
-        guard all.count > validationCount else {
-            throw DataError(path(directory, "train-images-idx3-ubyte"),
+        let pair = try readPair(directory: directory, prefix: "train")
+        guard pair.count > validationCount else {
+            throw DataError(pair.imagePath,
                             expected: "more than \(validationCount) training images (the last \(validationCount) are the validation split)",
-                            found: "\(all.count)")
+                            found: "\(pair.count)")
         }
-        let cut = all.count - validationCount
-        return (all.slice(0..<cut), all.slice(cut..<all.count))
+        let cut = pair.count - validationCount
+        return (try pair.examples(0..<cut), try pair.examples(cut..<pair.count))
     }
 
     /// Reads `<prefix>-images-idx3-ubyte[.gz]` and `<prefix>-labels-idx1-ubyte[.gz]` and checks they agree.
     public static func loadFiles(directory: String? = nil, prefix: String) throws -> LabeledImages {
+        let pair = try readPair(directory: directory, prefix: prefix)
+        return try pair.examples(0..<pair.count)
+    }
+
+    /// An images file and its labels file, validated against each other.
+    private struct Pair {
+        let images: IDXArray
+        let labels: [Int32]
+        let imagePath: String
+        var count: Int { labels.count }
+
+        /// Examples `range` as Float x/255, shape (range.count, 784).
+        func examples(_ range: Range<Int>) throws -> LabeledImages {
+            let t = Tensor(uninitialized: [range.count, features])
+            var table = [Float](repeating: 0, count: 256)
+            for i in 0..<256 { table[i] = Float(i) / 255 }
+            images.raw.withUnsafeBufferPointer { raw in
+                table.withUnsafeBufferPointer { lut in
+                    let src = raw.baseAddress! + images.payloadOffset + range.lowerBound * features
+                    let dst = t.data
+                    for i in 0..<(range.count * features) { dst[i] = lut[Int(src[i])] }
+                }
+            }
+            return try LabeledImages(images: t, labels: Array(labels[range]), classes: classes, source: imagePath)
+        }
+    }
+
+    private static func readPair(directory: String?, prefix: String) throws -> Pair {
         let imagePath = try locate(directory, "\(prefix)-images-idx3-ubyte")
         let labelPath = try locate(directory, "\(prefix)-labels-idx1-ubyte")
         let imageIDX = try IDXArray.read(imagePath, rank: 3)
@@ -59,22 +87,7 @@ public enum FashionMNIST {
         if let bad = labels.firstIndex(where: { $0 >= Int32(classes) }) {
             throw DataError(labelPath, expected: "labels in 0..<\(classes)", found: "label \(labels[bad]) at index \(bad)")
         }
-        return try LabeledImages(images: toUnitFloats(imageIDX, rows: n), labels: labels, classes: classes, source: imagePath)
-    }
-
-    /// uint8 pixels → Float x/255, shape (n, 784).
-    private static func toUnitFloats(_ idx: IDXArray, rows: Int) -> Tensor {
-        let t = Tensor(uninitialized: [rows, features])
-        var table = [Float](repeating: 0, count: 256)
-        for i in 0..<256 { table[i] = Float(i) / 255 }
-        idx.raw.withUnsafeBufferPointer { raw in
-            table.withUnsafeBufferPointer { lut in
-                let src = raw.baseAddress! + idx.payloadOffset
-                let dst = t.data
-                for i in 0..<(rows * features) { dst[i] = lut[Int(src[i])] }
-            }
-        }
-        return t
+        return Pair(images: imageIDX, labels: labels, imagePath: imagePath)
     }
 
     private static func path(_ directory: String?, _ name: String) -> String {

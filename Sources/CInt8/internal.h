@@ -1,0 +1,104 @@
+// Private declarations shared by the CInt8 sources: packed layouts, micro-kernel and epilogue signatures, pool.
+#pragma once
+#include "CInt8.h"
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#define CI8_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma")))
+#define CI8_TARGET_AVX2 __attribute__((target("avx2,fma")))
+
+// Whether this compiler knows the AVX-VNNI (VEX, 256-bit) target and intrinsic.
+#if defined(__clang__)
+#if __clang_major__ >= 12
+#define CI8_HAVE_AVXVNNI_COMPILER 1
+#endif
+#elif defined(__GNUC__) && __GNUC__ >= 11
+#define CI8_HAVE_AVXVNNI_COMPILER 1
+#endif
+#ifndef CI8_HAVE_AVXVNNI_COMPILER
+#define CI8_HAVE_AVXVNNI_COMPILER 0
+#endif
+
+struct ci8_packed {
+    size_t n, k;   // logical sizes
+    size_t np, kp; // padded: np multiple of CI8_NR, kp multiple of 4
+    int8_t *data;  // [np/64][kp/4][64][4], 64-byte aligned
+    int32_t *colsum; // [np]
+};
+
+// Packed activations: panels of CI8_MR rows; panel q holds kp/4 groups of CI8_MR rows x 4 bytes:
+// byte [q][g][r][t] = U[6q + r][4g + t] (u8), zero past M or K. A panel is (kp/4)*24 bytes.
+static inline size_t ci8_apanel_bytes(size_t kp) { return (kp / 4) * (4 * CI8_MR); }
+
+// Micro-kernel: C[r][c] (+)= sum_{g<kg} sum_t A[g][r][t] * B[g][c][t] for r < m (1..CI8_MR), c < 64.
+// A points into a packed activation panel, B into a packed weight panel, both at the same k group.
+// C is int32 with row stride ldc (multiple of 16, 64-byte aligned). accumulate=0 overwrites C.
+typedef void (*ci8_ukernel_fn)(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc,
+                               int accumulate);
+
+// What a micro-kernel produces: UDOT = sum u*w (VNNI semantics, needs -128*colsum); XDOT = sum (u-128)*w.
+enum { CI8_YIELDS_UDOT = 0, CI8_YIELDS_XDOT = 1 };
+// Epilogue vector tier.
+enum { CI8_TIER_SCALAR = 0, CI8_TIER_AVX2 = 1, CI8_TIER_AVX512 = 2 };
+
+typedef struct ci8_kernel {
+    ci8_ukernel_fn uk;
+    int yields;
+    int tier;
+} ci8_kernel;
+
+void ci8_uk_scalar(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc, int accumulate);
+void ci8_uk_avx2(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc, int accumulate);
+void ci8_uk_avx512vnni(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc,
+                       int accumulate);
+// The 256-bit VNNI kernel, VEX encoding (AVX-VNNI CPUs) and EVEX encoding (AVX512-VNNI+VL CPUs without AVX-VNNI).
+void ci8_uk_avxvnni_vex(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc,
+                        int accumulate);
+void ci8_uk_avxvnni_evex(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc,
+                         int accumulate);
+
+// Dispatch: resolves a ci8_path (or CI8_PATH_DEFAULT) to a kernel. Returns CI8_OK or CI8_EUNSUPPORTED.
+int ci8_resolve_kernel(int path, ci8_kernel *out);
+int ci8_cpu_has_avx512(void); // avx512f+bw+vl+dq (quantizer, epilogue)
+int ci8_cpu_has_avx2(void);   // avx2+fma
+int ci8_cpu_has_avx512vnni(void);
+int ci8_cpu_has_avxvnni(void);
+int ci8_threads_for(const ci8_config *cfg);
+
+// Epilogue over a block of m x n results in C (row stride ldc). colsum != NULL means C holds UDOT values.
+typedef struct ci8_epi_args {
+    const int32_t *colsum; // NULL for XDOT, else the block's first column's sum
+    int out_f32;           // 0: int32 output Yi; 1: float output Yf with the affine + act
+    int32_t *Yi;
+    float *Yf;
+    size_t ldy;
+    const float *sx_rows; // per-row scales of the block's first row, or NULL
+    float sx;
+    const float *sw;   // block's first column
+    const float *bias; // block's first column, or NULL
+    int act;
+} ci8_epi_args;
+void ci8_epilogue_scalar(const int32_t *C, size_t ldc, size_t m, size_t n, const ci8_epi_args *a);
+void ci8_epilogue_avx2(const int32_t *C, size_t ldc, size_t m, size_t n, const ci8_epi_args *a);
+void ci8_epilogue_avx512(const int32_t *C, size_t ldc, size_t m, size_t n, const ci8_epi_args *a);
+
+// Activation packing (pack.c / quant.c). Rows [r0, r1) of the logical M rows, r0 multiple of CI8_MR.
+void ci8_pack_a_u8(const uint8_t *X, size_t ldx, size_t M, size_t K, size_t kp, size_t r0, size_t r1,
+                   uint8_t *Ap);
+// Quantize rows [r0,r1) of float X into packed panels; dynamic if sx_rows != NULL (writes sx_rows[i]).
+// tier selects SIMD (bit-identical to scalar).
+void ci8_quant_pack(const float *X, size_t ldx, size_t M, size_t K, size_t kp, size_t r0, size_t r1,
+                    float *sx_rows, float sx_static, int tier, uint8_t *Ap);
+// Quantize one row to u8 (dynamic: returns the scale; static: uses sx). Scalar reference and SIMD versions.
+float ci8_quant_row_scalar(const float *x, size_t K, int dynamic, float sx, uint8_t *q);
+float ci8_quant_row_avx2(const float *x, size_t K, int dynamic, float sx, uint8_t *q);
+float ci8_quant_row_avx512(const float *x, size_t K, int dynamic, float sx, uint8_t *q);
+
+// Thread pool: runs fn(arg, tid) on up to `nthreads` threads (the caller is tid 0) and waits. Work must be
+// claimed dynamically (the pool may run fewer threads, e.g. when another caller holds it). Returns the count used.
+typedef void (*ci8_job_fn)(void *arg, int tid);
+int ci8_pool_run(int nthreads, ci8_job_fn fn, void *arg);
+// Per-thread scratch buffer (64-byte aligned, grows, freed at thread exit). slot 0: caller-side, 1: worker-side.
+void *ci8_scratch(int slot, size_t bytes);
+int ci8_online_cpus(void);

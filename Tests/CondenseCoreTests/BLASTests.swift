@@ -1,0 +1,63 @@
+// BLASTests: the sgemm wrapper against a naive Double triple loop, all transposes, ragged shapes, padded strides.
+import Testing
+@testable import CondenseCore
+
+@Suite("BLAS")
+struct BLASTests {
+    static let cases: [(Int, Int, Int, Bool, Bool)] = [(1, 1, 1), (7, 13, 5), (33, 65, 17), (64, 3, 130)].flatMap { s in
+        [(false, false), (true, false), (false, true), (true, true)].map { (s.0, s.1, s.2, $0.0, $0.1) }
+    }
+
+    @Test("sgemm = naive loops", arguments: cases)
+    func sgemm(shape: (Int, Int, Int, Bool, Bool)) {
+        let (m, n, k, ta, tb) = shape
+        // stored shapes, with leading dimensions padded by 3 to exercise lda/ldb/ldc
+        let (ar, ac) = ta ? (k, m) : (m, k), (br, bc) = tb ? (n, k) : (k, n)
+        let lda = ac + 3, ldb = bc + 3, ldc = n + 3
+        let a = GradCheck.randn([ar, lda], seed: 1), b = GradCheck.randn([br, ldb], seed: 2)
+        let c0 = GradCheck.randn([m, ldc], seed: 3), c = c0.copy()
+        let alpha: Float = 0.75, beta: Float = -0.5
+        BLAS.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: alpha, a: a.data, lda: lda, b: b.data, ldb: ldb,
+                   beta: beta, c: c.data, ldc: ldc)
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                var s = 0.0
+                for p in 0..<k {
+                    let av = ta ? a[p * lda + i] : a[i * lda + p]
+                    let bv = tb ? b[j * ldb + p] : b[p * ldb + j]
+                    s += Double(av) * Double(bv)
+                }
+                let want = Double(alpha) * s + Double(beta) * Double(c0[i * ldc + j])
+                worst = max(worst, abs(Double(c[i * ldc + j]) - want) / (1 + abs(want)))
+            }
+            // padding columns untouched
+            for j in n..<ldc { #expect(c[i * ldc + j] == c0[i * ldc + j]) }
+        }
+        #expect(worst < 1e-5, "max relative error \(worst)")
+    }
+
+    @Test("packed overload, beta = 0 ignores NaN in C, k = 0")
+    func packedAndEdges() {
+        let a = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]), b = Tensor(shape: [3, 2], values: [1, 0, 0, 1, 1, 1])
+        let c = Tensor(shape: [2, 2], repeating: .nan)
+        BLAS.sgemm(m: 2, n: 2, k: 3, a: a.data, b: b.data, c: c.data)
+        #expect(c.array == [4, 5, 10, 11])
+        let ct = Tensor(zeros: [3, 2])  // aᵀ (3,2)·c (2,2), a stored (2,3)
+        BLAS.sgemm(transA: true, m: 3, n: 2, k: 2, a: a.data, b: c.data, c: ct.data)
+        #expect(ct.array == [44, 49, 58, 65, 72, 81])
+        BLAS.sgemm(m: 2, n: 2, k: 0, alpha: 1, a: a.data, b: b.data, beta: 0.5, c: c.data)
+        #expect(c.array == [2, 2.5, 5, 5.5])
+        BLAS.sgemm(m: 2, n: 2, k: 0, a: a.data, b: b.data, beta: 0, c: c.data)
+        #expect(c.array == [0, 0, 0, 0])
+    }
+
+    @Test("thread count: set, get, and withThreads restores")
+    func threads() {
+        let before = BLAS.threads
+        #expect(before >= 1)
+        let inside = BLAS.withThreads(1) { BLAS.withThreads(1) { BLAS.threads } }
+        #expect(inside == 1)
+        #expect(BLAS.threads == before)
+    }
+}

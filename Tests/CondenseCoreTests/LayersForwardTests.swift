@@ -1,0 +1,175 @@
+// LayersForwardTests: each layer's forward against a naive Double reference, plus dropout statistics and GradCheck's own teeth.
+import Foundation
+import Testing
+@testable import CondenseCore
+
+@Suite("Layers forward")
+struct LayersForwardTests {
+    static func close(_ a: Float, _ b: Double, _ tol: Double) -> Bool { abs(Double(a) - b) <= tol * (1 + abs(b)) }
+
+    @Test("linear = x·Wᵀ + b")
+    func linear() {
+        let n = 9, c = 7, oc = 5
+        let x = GradCheck.randn([n, c], seed: 1), w = GradCheck.randn([oc, c], seed: 2), b = GradCheck.randn([oc], seed: 3)
+        let out = Tensor(shape: [n, oc], repeating: .nan)
+        linearForward(out: out.data, inp: x.data, weight: w.data, bias: b.data, n: n, c: c, oc: oc)
+        for i in 0..<n {
+            for o in 0..<oc {
+                let want = (0..<c).reduce(Double(b[o])) { $0 + Double(x[i * c + $1]) * Double(w[o * c + $1]) }
+                #expect(Self.close(out[i * oc + o], want, 1e-5))
+            }
+        }
+    }
+
+    @Test("gelu matches 0.5·x·(1 + erf(x/√2)) in Double; relu")
+    func activations() {
+        let n = 1000
+        let x = GradCheck.randn([n], std: 3, seed: 4), out = Tensor(zeros: [n])
+        geluForward(out: out.data, inp: x.data, n: n)
+        for i in 0..<n {
+            let v = Double(x[i])
+            #expect(abs(Double(out[i]) - 0.5 * v * (1 + Foundation.erf(v / 2.0.squareRoot()))) <= 3e-7 * (1 + abs(v)))
+        }
+        reluForward(out: out.data, inp: x.data, n: n)
+        #expect(out.array == x.array.map { max($0, 0) })
+        reluForward(out: x.data, inp: x.data, n: n)  // in place
+        #expect(out.array == x.array)
+    }
+
+    @Test("layernorm: normalised rows, saved mean and rstd")
+    func layerNorm() {
+        let n = 4, c = 37
+        let x = GradCheck.randn([n, c], std: 3, seed: 5), w = GradCheck.randn([c], seed: 6), b = GradCheck.randn([c], seed: 7)
+        let out = Tensor(zeros: [n, c]), mean = Tensor(zeros: [n]), rstd = Tensor(zeros: [n])
+        for i in 0..<c { x[c + i] += 100 }  // a large offset must not hurt precision
+        layerNormForward(out: out.data, mean: mean.data, rstd: rstd.data, inp: x.data, weight: w.data, bias: b.data, n: n, c: c)
+        for r in 0..<n {
+            let row = (0..<c).map { Double(x[r * c + $0]) }
+            let m = row.reduce(0, +) / Double(c)
+            let v = row.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(c)
+            let s = 1 / (v + 1e-5).squareRoot()
+            #expect(Self.close(mean[r], m, 1e-6) && Self.close(rstd[r], s, 1e-5))
+            for j in 0..<c { #expect(Self.close(out[r * c + j], (row[j] - m) * s * Double(w[j]) + Double(b[j]), 1e-5)) }
+        }
+    }
+
+    @Test("encoder = wte[idx] + wpe[t]")
+    func encoder() {
+        let b = 2, t = 3, c = 5
+        let wte = GradCheck.randn([4, c], seed: 8), wpe = GradCheck.randn([t, c], seed: 9), out = Tensor(zeros: [b, t, c])
+        let idx: [Int32] = [3, 0, 3, 1, 2, 0]
+        idx.withUnsafeBufferPointer { encoderForward(out: out.data, idx: $0.baseAddress!, wte: wte.data, wpe: wpe.data, b: b, t: t, c: c) }
+        for bt in 0..<(b * t) {
+            for j in 0..<c { #expect(out[bt * c + j] == wte[Int(idx[bt]) * c + j] + wpe[(bt % t) * c + j]) }
+        }
+    }
+
+    /// Naive causal attention in Double: out (B,T,H·Dh) and probabilities (B,H,T,T).
+    static func referenceAttention(_ qkv: Tensor, b: Int, t: Int, h: Int, dh: Int) -> (out: [Double], att: [Double]) {
+        let hd = h * dh, c3 = 3 * hd
+        var out = [Double](repeating: 0, count: b * t * hd), att = [Double](repeating: 0, count: b * h * t * t)
+        for bi in 0..<b {
+            for hi in 0..<h {
+                for i in 0..<t {
+                    var s = [Double](repeating: 0, count: i + 1)
+                    for j in 0...i {
+                        for d in 0..<dh {
+                            s[j] += Double(qkv[(bi * t + i) * c3 + hi * dh + d]) * Double(qkv[(bi * t + j) * c3 + hd + hi * dh + d])
+                        }
+                        s[j] /= Double(dh).squareRoot()
+                    }
+                    let m = s.max()!, e = s.map { Foundation.exp($0 - m) }, z = e.reduce(0, +)
+                    for j in 0...i {
+                        let p = e[j] / z
+                        att[((bi * h + hi) * t + i) * t + j] = p
+                        for d in 0..<dh { out[(bi * t + i) * hd + hi * dh + d] += p * Double(qkv[(bi * t + j) * c3 + 2 * hd + hi * dh + d]) }
+                    }
+                }
+            }
+        }
+        return (out, att)
+    }
+
+    @Test("attention = naive causal softmax(q·kᵀ/√Dh)·v, serial and parallel alike", arguments: [(2, 5, 3, 4), (2, 70, 3, 8)])
+    func attention(shape: (Int, Int, Int, Int)) {
+        let (b, t, h, dh) = shape
+        let qkv = GradCheck.randn([b, t, 3 * h * dh], seed: 10)
+        let out = Tensor(shape: [b, t, h * dh], repeating: .nan), att = Tensor(shape: [b, h, t, t], repeating: .nan)
+        attentionForward(out: out.data, att: att.data, qkv: qkv.data, b: b, t: t, h: h, dh: dh)
+        let ref = Self.referenceAttention(qkv, b: b, t: t, h: h, dh: dh)
+        #expect(out.array.indices.allSatisfy { Self.close(out[$0], ref.out[$0], 1e-5) })
+        #expect(att.array.indices.allSatisfy { Self.close(att[$0], ref.att[$0], 1e-6) })  // includes exact zeros above the diagonal
+
+        // the two scheduling strategies compute the same numbers (forward and backward)
+        let dout = GradCheck.randn([b, t, h * dh], seed: 11), scratch = Tensor(zeros: [b, h, t, t])
+        var results: [[Float]] = []
+        for parallel in [true, false] {
+            attentionParallelOverHeads = parallel
+            let o = Tensor(zeros: out.shape), a = Tensor(zeros: att.shape), d = Tensor(zeros: qkv.shape)
+            attentionForward(out: o.data, att: a.data, qkv: qkv.data, b: b, t: t, h: h, dh: dh)
+            attentionBackward(dqkv: d.data, scratch: scratch.data, dout: dout.data, qkv: qkv.data, att: a.data, b: b, t: t, h: h, dh: dh)
+            results.append(o.array + d.array)
+        }
+        attentionParallelOverHeads = true
+        #expect(zip(results[0], results[1]).allSatisfy { abs($0 - $1) <= 1e-6 * (1 + abs($0)) })
+    }
+
+    @Test("cross-entropy: loss, probabilities, ignored rows, huge logits")
+    func crossEntropy() {
+        let n = 4, v = 5
+        let logits = Tensor(shape: [n, v], values: [1, 2, 3, 4, 5, 0, 0, 0, 0, 0, 1000, -1000, 0, 0, 0, 3, 1, 4, 1, 5])
+        let targets: [Int32] = [4, 2, 1, -1]
+        let probs = Tensor(zeros: [n, v]), losses = Tensor(zeros: [n])
+        let mean = targets.withUnsafeBufferPointer {
+            crossEntropyForward(probs: probs.data, losses: losses.data, logits: logits.data, targets: $0.baseAddress!, n: n, v: v)
+        }
+        let l0 = Foundation.log((1...5).map { Foundation.exp(Double($0) - 5) }.reduce(0, +))
+        #expect(Self.close(losses[0], l0, 1e-6))
+        #expect(Self.close(losses[1], Foundation.log(5.0), 1e-6))
+        #expect(losses[2] == 2000 && losses[3] == 0)  // exact from the logits, no log(0)
+        #expect(Self.close(mean, (l0 + Foundation.log(5.0) + 2000) / 3, 1e-6))
+        for r in 0..<n { #expect(abs(Ops.sum(probs.data + r * v, v) - 1) < 1e-6) }
+        #expect(probs.firstNonFinite() == nil)
+    }
+
+    @Test("dropout: p = 0 is the identity with no draw; masks are seeded, inverted, and drop ≈ p")
+    func dropout() {
+        let n = 100_000
+        let x = GradCheck.randn([n], seed: 12), out = Tensor(zeros: [n]), mask = Tensor(shape: [n], repeating: 7)
+        var rng = RNG(seed: 13)
+        let before = rng.state
+        dropoutForward(out: out.data, mask: mask.data, inp: x.data, n: n, p: 0, rng: &rng)
+        #expect(rng.state == before && out.array == x.array && mask[0] == 7)
+
+        let p: Float = 0.25
+        dropoutForward(out: out.data, mask: mask.data, inp: x.data, n: n, p: p, rng: &rng)
+        let dropped = mask.array.filter { $0 == 0 }.count
+        #expect(mask.array.allSatisfy { $0 == 0 || $0 == 1 / (1 - p) })
+        // binomial: σ = √(n·p·(1−p)) ≈ 137; allow 5σ
+        #expect(abs(Double(dropped) - Double(n) * Double(p)) < 5 * (Double(n) * 0.25 * 0.75).squareRoot())
+        #expect((0..<n).allSatisfy { out[$0] == x[$0] * mask[$0] })
+        let mask2 = Tensor(zeros: [n]), out2 = Tensor(zeros: [n])
+        var again = RNG(state: before)
+        dropoutForward(out: out2.data, mask: mask2.data, inp: x.data, n: n, p: p, rng: &again)
+        #expect(mask2.array == mask.array && out2.array == out.array)
+    }
+
+    @Test("GradCheck rejects wrong gradients: scaled by 1.01, one element 1% off, a wrong sign")
+    func gradCheckTeeth() {
+        // f(x) = Σ sin(x)·R, gradient cos(x)·R
+        let n = 40
+        let x = GradCheck.randn([n], seed: 14), r = GradCheck.randn([n], seed: 15).array
+        let loss = { (0..<n).reduce(0.0) { $0 + Foundation.sin(Double(x[$1])) * Double(r[$1]) } }
+        let right = (0..<n).map { Float(Foundation.cos(Double(x[$0])) * Double(r[$0])) }
+        let num = GradCheck.numeric(x.data, indices: Array(0..<n), h: 1e-2, loss: loss)
+        #expect(GradCheck.compare(analytic: right, numeric: num, rtol: 2e-3).passed)
+        #expect(!GradCheck.compare(analytic: right.map { $0 * 1.01 }, numeric: num, rtol: 2e-3).passed)
+        let big = right.indices.max { abs(right[$0]) < abs(right[$1]) }!
+        var w = right; w[big] *= 1.01
+        #expect(!GradCheck.compare(analytic: w, numeric: num, rtol: 2e-3).passed)
+        w = right; w[3] = -w[3]
+        #expect(!GradCheck.compare(analytic: w, numeric: num, rtol: 2e-3).passed)
+        w = right; w[5] = .nan
+        #expect(!GradCheck.compare(analytic: w, numeric: num, rtol: 2e-3).passed)
+    }
+}
