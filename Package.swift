@@ -30,7 +30,8 @@ let package = Package(
         // The only importer of CHDF5: Swift types that own hid_t handles.
         .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: hotSwiftFlags),
         // Tensors, BLAS, RNG, layers, model families, optimizer, losses, data, model file format.
-        .target(name: "CondenseCore", dependencies: ["HDF5", "CBLAS", "CZlib"], swiftSettings: hotSwiftFlags),
+        .target(name: "CondenseCore", dependencies: ["HDF5", "CBLAS", "CZlib", .product(name: "Yams", package: "Yams")],
+                swiftSettings: hotSwiftFlags),
 
         .executableTarget(
             name: "condense",

@@ -69,7 +69,9 @@ static struct {
 
 static void *worker_main(void *p) {
     const int tid = (int)(intptr_t)p;
-    uint64_t seen = atomic_load_explicit(&P.word, memory_order_acquire);
+    // Starts from 0, not the current word: a worker created for a job may first run after that job was published.
+    // (No earlier job can name it: jobs only name workers that existed when they were published.)
+    uint64_t seen = 0;
     for (;;) {
         uint64_t w = atomic_load_explicit(&P.word, memory_order_acquire);
         if (w == seen) {

@@ -37,6 +37,23 @@ struct BLASTests {
         #expect(worst < 1e-5, "max relative error \(worst)")
     }
 
+    @Test("sgemv = naive loops, both transposes", arguments: [(1, 1), (7, 13), (33, 65), (40, 3)])
+    func sgemv(shape: (Int, Int)) {
+        let (m, n) = shape, lda = n + 2
+        let a = GradCheck.randn([m, lda], seed: 4)
+        for trans in [false, true] {
+            let (xl, yl) = trans ? (m, n) : (n, m)
+            let x = GradCheck.randn([xl], seed: 5), y0 = GradCheck.randn([yl], seed: 6), y = y0.copy()
+            BLAS.sgemv(trans: trans, m: m, n: n, alpha: 1.5, a: a.data, lda: lda, x: x.data, beta: 0.25, y: y.data)
+            for i in 0..<yl {
+                var s = 0.0
+                for j in 0..<xl { s += Double(trans ? a[j * lda + i] : a[i * lda + j]) * Double(x[j]) }
+                let want = 1.5 * s + 0.25 * Double(y0[i])
+                #expect(abs(Double(y[i]) - want) <= 1e-5 * (1 + abs(want)), "trans \(trans) row \(i)")
+            }
+        }
+    }
+
     @Test("packed overload, beta = 0 ignores NaN in C, k = 0")
     func packedAndEdges() {
         let a = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]), b = Tensor(shape: [3, 2], values: [1, 0, 0, 1, 1, 1])

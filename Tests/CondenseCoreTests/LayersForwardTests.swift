@@ -7,9 +7,9 @@ import Testing
 struct LayersForwardTests {
     static func close(_ a: Float, _ b: Double, _ tol: Double) -> Bool { abs(Double(a) - b) <= tol * (1 + abs(b)) }
 
-    @Test("linear = x·Wᵀ + b")
-    func linear() {
-        let n = 9, c = 7, oc = 5
+    @Test("linear = x·Wᵀ + b (one row takes the gemv path)", arguments: [9, 1])
+    func linear(n: Int) {
+        let c = 7, oc = 5
         let x = GradCheck.randn([n, c], seed: 1), w = GradCheck.randn([oc, c], seed: 2), b = GradCheck.randn([oc], seed: 3)
         let out = Tensor(shape: [n, oc], repeating: .nan)
         linearForward(out: out.data, inp: x.data, weight: w.data, bias: b.data, n: n, c: c, oc: oc)
@@ -130,6 +130,12 @@ struct LayersForwardTests {
         #expect(Self.close(mean, (l0 + Foundation.log(5.0) + 2000) / 3, 1e-6))
         for r in 0..<n { #expect(abs(Ops.sum(probs.data + r * v, v) - 1) < 1e-6) }
         #expect(probs.firstNonFinite() == nil)
+        // probs may alias logits: the same losses and probabilities
+        let inPlace = logits.copy(), losses2 = Tensor(zeros: [n])
+        let mean2 = targets.withUnsafeBufferPointer {
+            crossEntropyForward(probs: inPlace.data, losses: losses2.data, logits: inPlace.data, targets: $0.baseAddress!, n: n, v: v)
+        }
+        #expect(mean2 == mean && losses2.array == losses.array && inPlace.array == probs.array)
     }
 
     @Test("dropout: p = 0 is the identity with no draw; masks are seeded, inverted, and drop ≈ p")

@@ -1,6 +1,7 @@
 // JSONValue: an untyped JSON tree, for history records and reports whose shape varies by stage.
 import Foundation
 
+/// Numbers are Doubles: integers beyond 2^53 (such as RNG state words) must not pass through it.
 public enum JSONValue: Codable, Equatable, CustomStringConvertible, Sendable {
     case null
     case bool(Bool)

@@ -4,7 +4,7 @@
 public func reluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, n: Int) {
     let zero = F16(repeating: 0)
     var i = 0
-    while i + 16 <= n { store16(pointwiseMax(load16(inp + i), zero), out + i); i += 16 }
+    while i + 16 <= n { let x = load16(inp + i); store16(x.replacing(with: zero, where: x .< zero), out + i); i += 16 }
     while i < n { out[i] = max(inp[i], 0); i += 1 }
 }
 

@@ -9,8 +9,9 @@ private let causalBlock = 64
 /// rather than running them in turn with multithreaded BLAS. Measured in Tests (AttentionSpeed).
 nonisolated(unsafe) public var attentionParallelOverHeads = true
 
-@inline(__always) private func forEachHead(_ count: Int, _ body: (Int) -> Void) {
-    if attentionParallelOverHeads && count >= 2 && Parallel.workers > 1 {
+/// Runs body for each of count heads, each of `work` multiply-adds; small problems stay on the calling thread.
+@inline(__always) private func forEachHead(_ count: Int, work: Int, _ body: (Int) -> Void) {
+    if attentionParallelOverHeads && count >= 2 && Parallel.workers > 1 && count * work >= 1 << 16 {
         BLAS.withThreads(1) { DispatchQueue.concurrentPerform(iterations: count, execute: body) }
     } else {
         for i in 0..<count { body(i) }
@@ -25,7 +26,7 @@ public func attentionForward(out: UnsafeMutablePointer<Float>, att: UnsafeMutabl
                              qkv: UnsafePointer<Float>, b: Int, t: Int, h: Int, dh: Int) {
     let hd = h * dh, c3 = 3 * hd
     let scale = 1 / Float(dh).squareRoot()
-    forEachHead(b * h) { bh in
+    forEachHead(b * h, work: t * t * dh) { bh in
         let bi = bh / h, hi = bh % h
         let q = qkv + bi * t * c3 + hi * dh, k = q + hd, v = q + 2 * hd
         let p = att + bh * t * t
@@ -59,7 +60,7 @@ public func attentionBackward(dqkv: UnsafeMutablePointer<Float>, scratch: Unsafe
     let hd = h * dh, c3 = 3 * hd
     let scale = 1 / Float(dh).squareRoot()
     let beta: Float = accumulateInput ? 1 : 0
-    forEachHead(b * h) { bh in
+    forEachHead(b * h, work: t * t * dh) { bh in
         let bi = bh / h, hi = bh % h
         let q = qkv + bi * t * c3 + hi * dh, k = q + hd, v = q + 2 * hd
         let dq = dqkv + bi * t * c3 + hi * dh, dk = dq + hd, dv = dq + 2 * hd

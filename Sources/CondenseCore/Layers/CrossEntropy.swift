@@ -10,13 +10,13 @@ public func crossEntropyForward(probs: UnsafeMutablePointer<Float>, losses: Unsa
     var total = 0.0, counted = 0
     for r in 0..<n {
         let x = logits + r * v, p = probs + r * v
+        let tgt = Int(targets[r])
+        let xt = tgt >= 0 ? x[tgt] : 0  // read before probs, which may alias logits, overwrites it
         let m = Ops.max(x, v)
         let z = Ops.expShiftSum(p, x, v, 1, m)
-        let logZ = m + log(z)
         Ops.scale(p, 1 / z, v)
-        let tgt = Int(targets[r])
         // −log softmax from the logits directly (not log p), exact even when p underflows
-        let loss: Float = tgt >= 0 ? logZ - x[tgt] : 0
+        let loss: Float = tgt >= 0 ? m + log(z) - xt : 0
         if tgt >= 0 { total += Double(loss); counted += 1 }
         losses?[r] = loss
     }

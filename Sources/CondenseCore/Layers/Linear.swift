@@ -6,6 +6,10 @@ public func linearForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<F
     if let bias {
         for r in 0..<n { (out + r * oc).update(from: bias, count: oc) }
     }
+    if n == 1 {  // one row (batch-1 latency): a matrix-vector product
+        BLAS.sgemv(m: oc, n: c, a: weight, lda: c, x: inp, beta: bias == nil ? 0 : 1, y: out)
+        return
+    }
     BLAS.sgemm(transA: false, transB: true, m: n, n: oc, k: c,
                a: inp, lda: c, b: weight, ldb: c, beta: bias == nil ? 0 : 1, c: out, ldc: oc)
 }

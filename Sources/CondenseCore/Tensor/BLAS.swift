@@ -1,4 +1,4 @@
-// BLAS: a thin row-major sgemm wrapper over OpenBLAS, and control of OpenBLAS's thread count.
+// BLAS: thin row-major sgemm and sgemv wrappers over OpenBLAS, and control of OpenBLAS's thread count.
 import CBLAS
 import Foundation
 
@@ -35,6 +35,21 @@ public enum BLAS {
     ) {
         sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
               a: a, lda: transA ? m : k, b: b, ldb: transB ? k : n, beta: beta, c: c, ldc: n)
+    }
+
+    /// y = alpha·op(A)·x + beta·y, row-major A stored (m,n) with lda ≥ n. op(A) = A: x has n entries, y m;
+    /// op(A) = Aᵀ when trans: x has m entries, y n. beta = 0 overwrites y.
+    @inline(__always)
+    public static func sgemv(trans: Bool = false, m: Int, n: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                             x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>) {
+        let ylen = trans ? n : m
+        if ylen == 0 { return }
+        if (trans ? m : n) == 0 {
+            if beta == 0 { y.update(repeating: 0, count: ylen) } else { Ops.scale(y, beta, ylen) }
+            return
+        }
+        cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda),
+                    x, 1, beta, y, 1)
     }
 
     /// OpenBLAS's worker-thread count (process-wide).

@@ -24,6 +24,17 @@ public typealias F16 = SIMD16<Float>
     for i in 0..<count { p[i] = v[i] }
 }
 
+// Swift's pointwiseMin/Max follow IEEE minimum/maximum (NaN rules) and compile to a slow per-lane loop
+// (measured 10 ns per element against 0.2 ns): these compare-and-select forms vectorise.
+/// Lane-wise min(a, b); a lane where b is NaN yields a.
+@inline(__always) func vmin(_ a: F16, _ b: F16) -> F16 { a.replacing(with: b, where: b .< a) }
+/// Lane-wise max(a, b); a lane where b is NaN yields a.
+@inline(__always) func vmax(_ a: F16, _ b: F16) -> F16 { a.replacing(with: b, where: b .> a) }
+/// Lane-wise |a|, by clearing the sign bit.
+@inline(__always) func vabs(_ a: F16) -> F16 {
+    unsafeBitCast(unsafeBitCast(a, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: F16.self)
+}
+
 @inline(__always) func hsum(_ v: F16) -> Float {
     let a = v.lowHalf + v.highHalf
     let b = a.lowHalf + a.highHalf
@@ -32,15 +43,14 @@ public typealias F16 = SIMD16<Float>
 }
 
 @inline(__always) func hmax(_ v: F16) -> Float {
-    let a = pointwiseMax(v.lowHalf, v.highHalf)
-    let b = pointwiseMax(a.lowHalf, a.highHalf)
-    let c = pointwiseMax(b.lowHalf, b.highHalf)
-    return Swift.max(c[0], c[1])
+    var m = v[0]
+    for i in 1..<16 where v[i] > m { m = v[i] }
+    return m
 }
 
 /// e^x for each lane. Inputs are clamped to [-87.3, 88]: below, the result is ~1e-38 rather than 0.
 @inline(__always) public func simdExp(_ x: F16) -> F16 {
-    let xc = pointwiseMin(pointwiseMax(x, F16(repeating: -87.3)), F16(repeating: 88.0))
+    let xc = vmin(vmax(x, F16(repeating: -87.3)), F16(repeating: 88.0))
     // n = round(x·log2 e), by the 1.5·2^23 trick (round-to-nearest in the mantissa, no SSE4.1 needed).
     let magic: Float = 12_582_912
     let fx = xc * 1.442_695_04 + magic
@@ -61,7 +71,7 @@ public typealias F16 = SIMD16<Float>
 
 /// erf(z) and e^(−z²) for each lane (the second comes free and GELU's derivative needs it).
 @inline(__always) public func simdErfExp(_ z: F16) -> (erf: F16, expNegSq: F16) {
-    let az = pointwiseMax(z, -z)
+    let az = vabs(z)
     let t = 1 / (1 + 0.327_591_1 * az)
     var p = F16(repeating: 1.061_405_429)
     p = p * t - 1.453_152_027
@@ -69,9 +79,10 @@ public typealias F16 = SIMD16<Float>
     p = p * t - 0.284_496_736
     p = p * t + 0.254_829_592
     p = p * t
-    let e = simdExp(-(z * z))
-    let r = 1 - p * e
-    return (r.replacing(with: -r, where: z .< 0), e)
+    let e = simdExp(-(az * az))
+    let r = 1 - p * e  // erf(|z|); the sign bit of z is copied in (a select here measured 3× slower)
+    let sign = unsafeBitCast(z, to: SIMD16<UInt32>.self) & 0x8000_0000
+    return (unsafeBitCast(unsafeBitCast(r, to: SIMD16<UInt32>.self) | sign, to: F16.self), e)
 }
 
 @inline(__always) public func simdErf(_ z: F16) -> F16 { simdErfExp(z).erf }
