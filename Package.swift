@@ -1,10 +1,12 @@
 // swift-tools-version:6.1
 // Condense: prune, distill and INT8-quantize neural networks, natively in Swift.
+import Foundation
 import PackageDescription
 
 // Hot numeric modules are built without bounds/overflow checks and exclusivity checks in release builds.
 // The choice and its measurement are recorded in docs/PERFORMANCE.md ("Release-build flags").
-let hotSwiftFlags: [SwiftSetting] = [
+// CONDENSE_CHECKED_BUILD=1 builds them with plain -O instead, to measure the difference side by side.
+let hotSwiftFlags: [SwiftSetting] = ProcessInfo.processInfo.environment["CONDENSE_CHECKED_BUILD"] == "1" ? [] : [
     .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 

@@ -1,4 +1,5 @@
 // Run-time CPU feature detection, path selection (CONDENSE_INT8_PATH / ci8_set_path) and kernel resolution.
+#define _POSIX_C_SOURCE 200809L // clock_gettime, strcasecmp, sysconf under strict -std=c11
 #include "internal.h"
 #include <pthread.h>
 #include <stdio.h>

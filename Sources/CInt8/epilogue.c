@@ -151,28 +151,33 @@ CI8_TARGET_AVX512 static inline __m512 erf_avx512(__m512 x) {
 
 CI8_TARGET_AVX512 void ci8_epilogue_avx512(const int32_t *C, size_t ldc, size_t m, size_t n,
                                            const ci8_epi_args *a) {
-    const __m512i zero = _mm512_setzero_si512();
+    const int32_t *cs = a->colsum;
+    const int out_f32 = a->out_f32, act = a->act;
+    const float *sw = a->sw, *bias = a->bias, *sxr = a->sx_rows;
+    const size_t ldy = a->ldy;
     for (size_t i = 0; i < m; i++) {
         const int32_t *c = C + i * ldc;
-        const float sxi = a->out_f32 ? (a->sx_rows ? a->sx_rows[i] : a->sx) : 0.0f;
+        const float sxi = out_f32 ? (sxr ? sxr[i] : a->sx) : 0.0f;
         const __m512 vsx = _mm512_set1_ps(sxi);
+        int32_t *yi = out_f32 ? NULL : a->Yi + i * ldy;
+        float *yf = out_f32 ? a->Yf + i * ldy : NULL;
         for (size_t j = 0; j < n; j += 16) {
             const __mmask16 k = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
             __m512i d = _mm512_maskz_loadu_epi32(k, c + j);
-            if (a->colsum) d = _mm512_sub_epi32(d, _mm512_slli_epi32(_mm512_maskz_loadu_epi32(k, a->colsum + j), 7));
-            if (!a->out_f32) {
-                _mm512_mask_storeu_epi32(a->Yi + i * a->ldy + j, k, d);
+            if (cs) d = _mm512_sub_epi32(d, _mm512_slli_epi32(_mm512_maskz_loadu_epi32(k, cs + j), 7));
+            if (!out_f32) {
+                _mm512_mask_storeu_epi32(yi + j, k, d);
                 continue;
             }
-            const __m512 t = _mm512_mul_ps(vsx, _mm512_maskz_loadu_ps(k, a->sw + j));
-            const __m512 b = a->bias ? _mm512_maskz_loadu_ps(k, a->bias + j) : _mm512_castsi512_ps(zero);
+            const __m512 t = _mm512_mul_ps(vsx, _mm512_maskz_loadu_ps(k, sw + j));
+            const __m512 b = bias ? _mm512_maskz_loadu_ps(k, bias + j) : _mm512_setzero_ps();
             __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), t, b);
-            if (a->act == CI8_ACT_RELU) v = _mm512_max_ps(v, _mm512_setzero_ps());
-            else if (a->act == CI8_ACT_GELU)
+            if (act == CI8_ACT_RELU) v = _mm512_max_ps(v, _mm512_setzero_ps());
+            else if (act == CI8_ACT_GELU)
                 v = _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), v),
                                   _mm512_add_ps(_mm512_set1_ps(1.0f),
                                                 erf_avx512(_mm512_mul_ps(v, _mm512_set1_ps(SQRT1_2F)))));
-            _mm512_mask_storeu_ps(a->Yf + i * a->ldy + j, k, v);
+            _mm512_mask_storeu_ps(yf + j, k, v);
         }
     }
 }

@@ -11,7 +11,7 @@ void ci8_set_blocking(int kc, int mc, int nc) {
     atomic_store(&tune_mc, mc > 0 ? (mc + CI8_MR - 1) / CI8_MR * CI8_MR : 0);
     atomic_store(&tune_nc, nc > 0 ? nc : 0);
 }
-enum { DEF_KC = 256, DEF_MC = 96, DEF_NC = 4 };
+enum { DEF_KC = 4096, DEF_MC = 96, DEF_NC = 4 };
 
 enum { A_U8 = 0, A_DYNAMIC = 1, A_STATIC = 2 };
 

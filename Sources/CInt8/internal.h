@@ -96,7 +96,8 @@ float ci8_quant_row_avx2(const float *x, size_t K, int dynamic, float sx, uint8_
 float ci8_quant_row_avx512(const float *x, size_t K, int dynamic, float sx, uint8_t *q);
 
 // Thread pool: runs fn(arg, tid) on up to `nthreads` threads (the caller is tid 0) and waits. Work must be
-// claimed dynamically (the pool may run fewer threads, e.g. when another caller holds it). Returns the count used.
+// claimed dynamically: the pool may run fewer threads (another caller holds it, or a worker joined too late).
+// Returns the number of threads offered the job (not all of them need have run it).
 typedef void (*ci8_job_fn)(void *arg, int tid);
 int ci8_pool_run(int nthreads, ci8_job_fn fn, void *arg);
 // Per-thread scratch buffer (64-byte aligned, grows, freed at thread exit). slot 0: caller-side, 1: worker-side.

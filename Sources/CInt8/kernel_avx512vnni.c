@@ -29,7 +29,9 @@ uk_big(const int M, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, si
     __m512i acc[6][4];
     for (int r = 0; r < M; r++)
         for (int j = 0; j < 4; j++) acc[r][j] = _mm512_setzero_si512();
+#ifdef __clang__
 #pragma clang loop unroll_count(2)
+#endif
     for (size_t g = 0; g < kg; g++) {
         const __m512i b0 = _mm512_load_si512((const void *)(B + 0));
         const __m512i b1 = _mm512_load_si512((const void *)(B + 64));

@@ -12,6 +12,12 @@ static inline int32_t ld32(const void *p) {
     return v;
 }
 
+#ifdef __clang__
+#define CI8_UNROLL2 _Pragma("clang loop unroll_count(2)")
+#else
+#define CI8_UNROLL2
+#endif
+
 #define DEFINE_UK256(NAME, TARGET, DP)                                                                         \
     TARGET __attribute__((always_inline)) static inline void NAME##_m(const int M, size_t kg, const uint8_t *A,  \
                                                                       const int8_t *B, int32_t *C, size_t ldc,  \
@@ -21,6 +27,7 @@ static inline int32_t ld32(const void *p) {
             for (int r = 0; r < M; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();                        \
             const uint8_t *a = A;                                                                              \
             const int8_t *b = B + 64 * blk;                                                                    \
+            CI8_UNROLL2                                                                                        \
             for (size_t g = 0; g < kg; g++) {                                                                  \
                 const __m256i b0 = _mm256_load_si256((const __m256i *)b);                                      \
                 const __m256i b1 = _mm256_load_si256((const __m256i *)(b + 32));                               \

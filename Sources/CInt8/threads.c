@@ -1,4 +1,5 @@
 // Tiny static thread pool (spin-then-sleep workers, caller participates), thread-count setting, per-thread scratch.
+#define _POSIX_C_SOURCE 200809L // clock_gettime, strcasecmp, sysconf under strict -std=c11
 #include "internal.h"
 #include <immintrin.h>
 #include <pthread.h>
@@ -52,9 +53,14 @@ int ci8_threads_for(const ci8_config *cfg) {
 }
 
 // ---- pool ---------------------------------------------------------------------------------------------------
-// A job is published by bumping `word` = (generation << 16) | participants. A worker with tid < participants reads
-// fn/arg (stable until every participant has decremented `remaining`), runs, and decrements. One job at a time:
-// `run_lock` is taken with trylock, and a caller that finds the pool busy runs its job alone.
+// A job is published by bumping `word` = (generation << 16) | participants. Workers with tid < participants join
+// through `state` = (generation << 32) | closed bit | number of active workers: a worker joins only while the job
+// is open, by a compare-and-swap that also checks the generation. The caller runs the job too; when its own share
+// is done (all work has been claimed, since work is claimed dynamically) it closes the job and waits only for the
+// workers that joined. So a worker that a busy machine has not scheduled yet costs nothing: it finds the job closed.
+// One job at a time: `run_lock` is taken with trylock, and a caller that finds the pool busy runs its job alone.
+#define ST_CLOSED (1ull << 31)
+#define ST_ACTIVE (ST_CLOSED - 1)
 static struct {
     pthread_mutex_t run_lock;
     pthread_mutex_t m;
@@ -62,15 +68,27 @@ static struct {
     int sleepers;
     int nworkers; // workers created (tids 1..nworkers)
     _Atomic uint64_t word;
+    _Atomic uint64_t state;
     ci8_job_fn fn;
     void *arg;
-    _Atomic int remaining;
-} P = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, NULL, NULL, 0};
+} P = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, NULL, NULL};
+
+static void worker_join(uint64_t w, int tid) {
+    if (tid >= (int)(w & 0xffff)) return;
+    const uint64_t gen = (w >> 16) & 0xffffffffu;
+    uint64_t s = atomic_load_explicit(&P.state, memory_order_acquire);
+    for (;;) {
+        if ((s >> 32) != gen || (s & ST_CLOSED)) return;
+        if (atomic_compare_exchange_weak_explicit(&P.state, &s, s + 1, memory_order_acq_rel, memory_order_acquire))
+            break;
+    }
+    P.fn(P.arg, tid); // fn/arg stay valid: the caller waits until this worker leaves
+    atomic_fetch_sub_explicit(&P.state, 1, memory_order_release);
+}
 
 static void *worker_main(void *p) {
     const int tid = (int)(intptr_t)p;
     // Starts from 0, not the current word: a worker created for a job may first run after that job was published.
-    // (No earlier job can name it: jobs only name workers that existed when they were published.)
     uint64_t seen = 0;
     for (;;) {
         uint64_t w = atomic_load_explicit(&P.word, memory_order_acquire);
@@ -90,10 +108,7 @@ static void *worker_main(void *p) {
             }
         }
         seen = w;
-        if (tid < (int)(w & 0xffff)) {
-            P.fn(P.arg, tid);
-            atomic_fetch_sub_explicit(&P.remaining, 1, memory_order_release);
-        }
+        worker_join(w, tid);
     }
     return NULL;
 }
@@ -123,14 +138,15 @@ int ci8_pool_run(int nthreads, ci8_job_fn fn, void *arg) {
     }
     P.fn = fn;
     P.arg = arg;
-    atomic_store_explicit(&P.remaining, nthreads - 1, memory_order_relaxed);
-    const uint64_t gen = (atomic_load_explicit(&P.word, memory_order_relaxed) >> 16) + 1;
+    const uint64_t gen = (((atomic_load_explicit(&P.word, memory_order_relaxed) >> 16) + 1) & 0xffffffffu);
+    atomic_store_explicit(&P.state, gen << 32, memory_order_seq_cst);
     atomic_store_explicit(&P.word, (gen << 16) | (uint64_t)nthreads, memory_order_seq_cst);
     pthread_mutex_lock(&P.m);
     if (P.sleepers) pthread_cond_broadcast(&P.cv);
     pthread_mutex_unlock(&P.m);
     fn(arg, 0);
-    for (unsigned i = 1; atomic_load_explicit(&P.remaining, memory_order_acquire) > 0; i++) {
+    atomic_fetch_or_explicit(&P.state, ST_CLOSED, memory_order_acq_rel);
+    for (unsigned i = 1; atomic_load_explicit(&P.state, memory_order_acquire) & ST_ACTIVE; i++) {
         _mm_pause();
         if ((i & 1023) == 0) sched_yield(); // a worker may have been descheduled on a busy machine
     }

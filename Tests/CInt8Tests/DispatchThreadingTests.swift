@@ -14,7 +14,7 @@ struct DispatchThreadingTests {
         let p = Packed(w, n: n, k: k)
         var y = [Int32](repeating: 0, count: m * n)
         #expect(ci8_gemm_s32(x, m, k, p.ptr, &y, n, nil) == ok)
-        #expect(y == referenceS32(x, w, m: m, n: n, k: k), "\(label)")
+        #expect(mismatch(y, referenceS32(x, w, m: m, n: n, k: k)) == nil, "\(label)")
     }
 
     @Test("CONDENSE_INT8_PATH forces each supported path, and reports unsupported or unknown names")
@@ -113,11 +113,11 @@ struct ThreadingResultTests {
             return (y, gemmS32(xu, p, m: m, path: path, threads: threads).1)
         }
         let one = run(1)
-        #expect(one.1 == referenceS32(xu, w, m: m, n: n, k: k))
+        #expect(mismatch(one.1, referenceS32(xu, w, m: m, n: n, k: k)) == nil)
         for t: Int32 in [2, 3, 7] {
             let many = run(t)
-            #expect(many.0 == one.0, "threads \(t)")
-            #expect(many.1 == one.1, "threads \(t)")
+            #expect(mismatch(many.0, one.0) == nil, "threads \(t)")
+            #expect(mismatch(many.1, one.1) == nil, "threads \(t)")
         }
     }
 

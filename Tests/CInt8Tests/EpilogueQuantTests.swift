@@ -48,7 +48,7 @@ struct EpilogueQuantTests {
                     #expect(worst <= 2e-6, "act \(act.rawValue) perRow \(perRow) bias \(withBias): rel err \(worst)")
                     if act != CI8_ACT_GELU {
                         // Same fma formula in every tier: bit-identical to the scalar epilogue.
-                        #expect(y == yref, "act \(act.rawValue) perRow \(perRow) bias \(withBias)")
+                        #expect(mismatch(y, yref) == nil, "act \(act.rawValue) perRow \(perRow) bias \(withBias)")
                     }
                 }
             }
@@ -79,7 +79,7 @@ struct EpilogueQuantTests {
             var s = [Float](repeating: -1, count: m), sr = s
             #expect(ci8_quantize_dynamic(x, m, k, k, &q, k, &s) == ok)
             #expect(ci8_quantize_dynamic_ref(x, m, k, k, &qr, k, &sr) == ok)
-            #expect(q == qr, "K=\(k)")
+            #expect(mismatch(q, qr) == nil, "K=\(k)")
             #expect(s == sr, "K=\(k)")
             for i in 0..<m {
                 let (ss, qs) = Self.swiftDynamic(x[(i * k)..<(i * k + k)])
@@ -100,9 +100,9 @@ struct EpilogueQuantTests {
         var q = [UInt8](repeating: 0, count: m * k), qr = q
         #expect(ci8_quantize_static(x, m, k, k, sx, &q, k) == ok)
         #expect(ci8_quantize_static_ref(x, m, k, k, sx, &qr, k) == ok)
-        #expect(q == qr)
+        #expect(mismatch(q, qr) == nil)
         let qs = x.map { UInt8(Int(min(max(($0 / sx).rounded(.toNearestOrEven), -127), 127)) + 128) }
-        #expect(q == qs)
+        #expect(mismatch(q, qs) == nil)
         #expect(q.contains(1) && q.contains(255) && !q.contains(0))
         #expect(ci8_quantize_static(x, m, k, k, 0, &q, k) == Int32(CI8_EINVAL))
     }
@@ -130,7 +130,7 @@ struct EpilogueQuantTests {
             }
             #expect(rc == ok)
             #expect(sOut == sr)
-            #expect(y == expected, "dynamic act \(act.rawValue)")
+            #expect(mismatch(y, expected) == nil, "dynamic act \(act.rawValue)")
             // Static.
             let sx: Float = 4.0 / 127
             #expect(ci8_quantize_static_ref(x, m, k, k, sx, &q, k) == ok)
@@ -140,7 +140,7 @@ struct EpilogueQuantTests {
                 ci8_linear_static(x, m, k, p.ptr, sx, sw, bias, Int32(act.rawValue), &y, n, cfg)
             }
             #expect(rc2 == ok)
-            #expect(y == expectedS, "static act \(act.rawValue)")
+            #expect(mismatch(y, expectedS) == nil, "static act \(act.rawValue)")
         }
     }
 }

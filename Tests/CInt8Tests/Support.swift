@@ -110,3 +110,14 @@ func exactEpilogue(_ d: Int32, sx: Float, sw: Float, b: Float, act: ci8_act) -> 
     default: return y
     }
 }
+
+/// nil when equal; else a short description (count and first differing index) instead of two whole arrays.
+func mismatch<T: Equatable>(_ got: [T], _ want: [T]) -> String? {
+    if got.count != want.count { return "count \(got.count) != \(want.count)" }
+    var first = -1, n = 0
+    for i in got.indices where got[i] != want[i] {
+        if first < 0 { first = i }
+        n += 1
+    }
+    return n == 0 ? nil : "\(n) of \(got.count) differ; first at \(first): \(got[first]) != \(want[first])"
+}
