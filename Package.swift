@@ -32,13 +32,17 @@ let package = Package(
         // The only importer of CHDF5: Swift types that own hid_t handles.
         .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: hotSwiftFlags),
         // Tensors, BLAS, RNG, layers, model families, optimizer, losses, data, model file format.
-        .target(name: "CondenseCore", dependencies: ["HDF5", "CBLAS", "CZlib", .product(name: "Yams", package: "Yams")],
+        .target(name: "CondenseCore", dependencies: ["HDF5", "CBLAS", "CZlib", "CInt8", .product(name: "Yams", package: "Yams")],
                 swiftSettings: hotSwiftFlags),
+
+        // One module per stage, each with one public entry point.
+        .target(name: "Prune", dependencies: ["CondenseCore", "HDF5"], swiftSettings: hotSwiftFlags),
+        .target(name: "Distill", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
 
         .executableTarget(
             name: "condense",
             dependencies: [
-                "CondenseCore",
+                "CondenseCore", "Prune", "Distill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -48,6 +52,8 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "CondenseCoreTests", dependencies: ["CondenseCore", "HDF5", "TestSupport"]),
         .testTarget(name: "CInt8Tests", dependencies: ["CInt8"]),
+        .testTarget(name: "PruneTests", dependencies: ["Prune", "CondenseCore", "TestSupport"]),
+        .testTarget(name: "DistillTests", dependencies: ["Distill", "CondenseCore", "TestSupport"]),
         .testTarget(name: "condenseTests", dependencies: ["condense", "CondenseCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -3,15 +3,15 @@
 
 Usage: tools/compare_train_speed.py [--rounds 5] [--threads 2] [--config all|nanogpt-cpu|shakespeare-teacher|mlp-teacher]
 
-Each round runs `condense bench train` and then tools/bench_torch_train.py (SDPA attention, the faster PyTorch
-variant; OMP_WAIT_POLICY=passive) on the same config, batch and thread count, alternating so that machine noise
+Each round runs `condense bench train` (median of 5 timed runs) and then tools/bench_torch_train.py (SDPA attention, the faster PyTorch
+variant; OMP_WAIT_POLICY=passive) (median of 5 timed runs) on the same config, batch and thread count, alternating so that machine noise
 hits both. A round's ratio is Condense's step time / PyTorch's; the table gives the median ratio and the median
 step times. Needs a release build (.build/release/condense) and the venv from tools/torch_env.
 """
 import argparse, json, os, statistics, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STEPS = {"nanogpt-cpu": 20, "shakespeare-teacher": 3, "mlp-teacher": 50}
+STEPS = {"nanogpt-cpu": 10, "shakespeare-teacher": 2, "mlp-teacher": 20}
 
 
 def run_json(cmd, env=None):
@@ -34,9 +34,9 @@ def main():
     for name in configs:
         ours, theirs = [], []
         for _ in range(args.rounds):
-            o = run_json([os.path.join(ROOT, ".build/release/condense"), "bench", "train", "--config", name, "--runs", "1",
+            o = run_json([os.path.join(ROOT, ".build/release/condense"), "bench", "train", "--config", name, "--runs", "5",
                           "--steps", str(STEPS[name]), "--warmup", "2", "--json"])[0]
-            t = run_json([py, "tools/bench_torch_train.py", "--config", name, "--runs", "1", "--steps", str(STEPS[name]),
+            t = run_json([py, "tools/bench_torch_train.py", "--config", name, "--runs", "5", "--steps", str(STEPS[name]),
                           "--warmup", "2", "--threads", str(args.threads), "--attention", "sdpa", "--json"], env)[0]
             ours.append(o["step_ms_median"]); theirs.append(t["step_ms_median"])
         ratios = [a / b for a, b in zip(ours, theirs)]

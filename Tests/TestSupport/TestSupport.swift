@@ -87,4 +87,15 @@ public enum TestSupport {
     public static func condense(_ args: [String], environment: [String: String]? = nil) throws -> Result {
         try run(condenseBinary, args, cwd: packageRoot, environment: environment)
     }
+
+    /// step → train loss, from a training run's log.jsonl (one JSON object per logged step).
+    public static func trainLosses(_ log: URL) throws -> [Int: Double] {
+        let text = try String(contentsOf: log, encoding: .utf8)
+        var out: [Int: Double] = [:]
+        for line in text.split(separator: "\n") {
+            let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            out[o["step"] as! Int] = (o["train_loss"] as! NSNumber).doubleValue
+        }
+        return out
+    }
 }

@@ -20,15 +20,8 @@ import TestSupport
         seed: 7
         """
 
-    /// step → train loss, from a run's log.jsonl.
     static func losses(_ runDir: URL) throws -> [Int: Double] {
-        let text = try String(contentsOf: runDir.appendingPathComponent("log.jsonl"), encoding: .utf8)
-        var out: [Int: Double] = [:]
-        for line in text.split(separator: "\n") {
-            let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            out[o["step"] as! Int] = (o["train_loss"] as! NSNumber).doubleValue
-        }
-        return out
+        try TestSupport.trainLosses(runDir.appendingPathComponent("log.jsonl"))
     }
 
     @Test func killedRunResumesOnTheSameTrajectory() throws {

@@ -6,9 +6,10 @@ public final class GPT: Network {
     public var outputs: Int { config.vocab_size }
 
     /// Per-block activations kept for the backward (llm.c's ActivationTensors, one set per layer).
-    final class BlockActs {
-        let ln1, ln1Mean, ln1Rstd, qkv, atty, att, attproj, mask1, res2: Tensor
-        let ln2, ln2Mean, ln2Rstd, fch, fchGelu, fcproj, mask2, res3: Tensor
+    /// Read-only outside: pruning reads them for activation-based importance.
+    public final class BlockActs {
+        public let ln1, ln1Mean, ln1Rstd, qkv, atty, att, attproj, mask1, res2: Tensor
+        public let ln2, ln2Mean, ln2Rstd, fch, fchGelu, fcproj, mask2, res3: Tensor
         init(b: Int, t: Int, c: Int, h: Int, a: Int, f: Int, dropout: Bool) {
             let bt = b * t
             ln1 = Tensor(zeros: [bt, c]); ln1Mean = Tensor(zeros: [bt]); ln1Rstd = Tensor(zeros: [bt])
@@ -22,9 +23,11 @@ public final class GPT: Network {
 
     private var shape = (b: 0, t: 0)
     private var tokens: UnsafeMutablePointer<Int32> = .allocate(capacity: 1)
-    private var encoded = Tensor(zeros: [0]), mask0 = Tensor(zeros: [0])
-    private var blocks: [BlockActs] = []
-    private var lnf = Tensor(zeros: [0]), lnfMean = Tensor(zeros: [0]), lnfRstd = Tensor(zeros: [0])
+    public private(set) var encoded = Tensor(zeros: [0])                 // (B,T,C) after the last forward
+    private var mask0 = Tensor(zeros: [0])
+    public private(set) var blocks: [BlockActs] = []                     // activations of the last forward
+    public private(set) var lnf = Tensor(zeros: [0])                     // ln_f output (B,T,C)
+    private var lnfMean = Tensor(zeros: [0]), lnfRstd = Tensor(zeros: [0])
     private var logits = Tensor(zeros: [0])
     // backward scratch, shared by all layers
     private var dres = Tensor(zeros: [0]), dtmp = Tensor(zeros: [0]), dln = Tensor(zeros: [0])
@@ -106,7 +109,7 @@ public final class GPT: Network {
     }
 
     /// The residual stream entering block l (the embedding output for l = 0).
-    private func residualIn(_ l: Int) -> UnsafeMutablePointer<Float> { l == 0 ? encoded.data : blocks[l - 1].res3.data }
+    public func residualIn(_ l: Int) -> UnsafeMutablePointer<Float> { l == 0 ? encoded.data : blocks[l - 1].res3.data }
 
     public func backward(dlogits: UnsafePointer<Float>) {
         let (b, t) = shape

@@ -10,7 +10,7 @@ public final class MLP: Network {
     // Activations for the current batch size; layer i maps acts[i] (B, widths[i]) to pre[i] (B, widths[i+1]).
     private var acts: [Tensor] = []   // acts[0] = input copy; acts[i+1] = dropout(act(pre[i])) for hidden i
     private var pre: [Tensor] = []    // pre-activations (the last one is the logits)
-    private var post: [Tensor] = []   // act(pre[i]) before dropout, hidden layers only
+    public private(set) var post: [Tensor] = []   // act(pre[i]) before dropout, hidden layers only (read by pruning)
     private var masks: [Tensor] = []  // dropout masks, hidden layers only
     private var dA: Tensor = Tensor(zeros: [0]), dB: Tensor = Tensor(zeros: [0])
     private var trainedDropout = false

@@ -15,6 +15,10 @@ public final class Trainer {
     public var quiet = false
     /// Called after every optimizer step with the step number (tests and outer loops use it).
     public var afterStep: ((Int) -> Void)?
+    /// Called after each batch is drawn, before the forward: (batches, step from 0, micro-batch index). It may
+    /// rewrite the batch in place (distillation's --augment). It must derive any randomness from its arguments,
+    /// so that a resumed run sees the same batches.
+    public var transformBatch: ((TrainBatches, Int, Int) -> Void)?
 
     public var checkpointPath: String { runDir + "/checkpoint.h5" }
     public var bestPath: String { runDir + "/best.h5" }
@@ -82,8 +86,9 @@ public final class Trainer {
             let t0 = Date()
             net.params.zeroGrads()
             var loss = 0.0
-            for _ in 0..<options.grad_accum {
+            for micro in 0..<options.grad_accum {
                 try batches.next()
+                transformBatch?(batches, step, micro)
                 let l: Double = try batches.withInput { input in
                     let logits = net.forward(input, training: true, rng: &dropRNG)
                     let l = batches.targets.withUnsafeBufferPointer {

@@ -1,0 +1,55 @@
+// MatmulBench: int8 GEMM GOPS (our kernel), OpenBLAS sgemm GFLOPS on the same shape, and the measured VNNI peak.
+import CInt8
+import Foundation
+
+public struct MatmulBenchResult: Codable {
+    public var m: Int
+    public var k: Int
+    public var n: Int
+    /// Dynamic-quantized Linear through our kernel, float in and float out (quantization included), as FBGEMM's
+    /// dynamic Linear does: 2·M·K·N / median time.
+    public var int8_gops: Double
+    /// The raw u8×s8→s32 GEMM alone.
+    public var int8_raw_gops: Double
+    public var sgemm_gflops: Double
+    /// The register-only vpdpbusd loop on the same threads: the roofline for int8.
+    public var peak_int8_gops: Double
+    public var int8_path: String
+    public var threads: Int
+}
+
+public enum MatmulBench {
+    public static let sweepM = [1, 16, 64, 256, 2048]
+    public static let sweepKN = [(768, 768), (2048, 2048), (4096, 4096)]
+
+    /// Median GFLOPS of OpenBLAS sgemm for Y (M,N) = X (M,K) · Wᵀ, W (N,K), as a float Linear does.
+    public static func sgemmGFLOPS(m: Int, k: Int, n: Int, reps: Int) -> Double {
+        var rng = RNG(seed: 1)
+        let x = Tensor(zeros: [m, k]), w = Tensor(zeros: [n, k]), y = Tensor(zeros: [m, n])
+        x.fillUniform(-1, 1, rng: &rng)
+        w.fillUniform(-1, 1, rng: &rng)
+        var times: [Double] = []
+        for i in 0..<(reps + 1) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            linearForward(out: y.data, inp: x.data, weight: w.data, bias: nil, n: m, c: k, oc: n)
+            if i > 0 { times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9) }
+        }
+        return 2 * Double(m) * Double(k) * Double(n) / times.sorted()[times.count / 2] / 1e9
+    }
+
+    /// The measured VNNI peak on all kernel threads.
+    public static func peakGOPS() -> Double { ci8_vnni_peak_gops(20_000_000, 0) }
+
+    public static func run(m: Int, k: Int, n: Int, reps: Int, peak: Double) -> MatmulBenchResult {
+        // Enough repetitions that small shapes are timed over ~0.1 s or more.
+        let work = 2 * Double(m) * Double(k) * Double(n)
+        let r = max(reps, min(2000, Int(2e10 / max(work, 1))))
+        return MatmulBenchResult(m: m, k: k, n: n,
+                                 int8_gops: ci8_bench_gemm(m, k, n, Int32(r), 1, nil),
+                                 int8_raw_gops: ci8_bench_gemm(m, k, n, Int32(r), 0, nil),
+                                 sgemm_gflops: sgemmGFLOPS(m: m, k: k, n: n, reps: max(3, r / 4)),
+                                 peak_int8_gops: peak,
+                                 int8_path: String(cString: ci8_path_name(ci8_active_path())),
+                                 threads: Int(ci8_get_threads()))
+    }
+}

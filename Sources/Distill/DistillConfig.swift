@@ -1,0 +1,127 @@
+// DistillConfig: every knob of the distill stage, Codable with defaults; field names are the CLI options with underscores.
+import CondenseCore
+import Foundation
+
+/// A loss weight or temperature: searched ("auto") or fixed. Encodes as the string "auto" or a number.
+public enum Tuned: Codable, Equatable, Sendable, CustomStringConvertible {
+    case auto
+    case fixed(Double)
+
+    /// Parses "auto" or a number (the CLI form).
+    public init?(_ text: String) {
+        if text == "auto" { self = .auto } else if let v = Double(text) { self = .fixed(v) } else { return nil }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let v = try? c.decode(Double.self) { self = .fixed(v); return }
+        let s = try c.decode(String.self)
+        guard let t = Tuned(s) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "expected \"auto\" or a number, found \"\(s)\"")
+        }
+        self = t
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .auto: try c.encode("auto")
+        case .fixed(let v): try c.encode(v)
+        }
+    }
+
+    public var value: Double? { if case .fixed(let v) = self { return v }; return nil }
+    public var description: String { value.map { "\($0)" } ?? "auto" }
+}
+
+public struct DistillConfig: Codable, Equatable, Sendable {
+    /// Weight of the distillation term: "auto" (searched) or a number in [0, 1].
+    public var alpha: Tuned = .auto
+    /// Softmax temperature of the distillation term: "auto" or a number > 0.
+    public var temperature: Tuned = .auto
+    public var divergence: Divergence = .forward_kl
+    /// β of JSD(β), in (0, 1); used only with divergence jsd.
+    public var jsd_beta = 0.5
+    public var alpha_grid: [Double] = [0, 0.25, 0.5, 0.75, 0.9, 1]
+    public var temperature_grid: [Double] = [1, 2, 4, 8]
+    /// Share of the total step budget the α/T search may use, in [0, 1).
+    public var search_share = 0.25
+    /// Candidates kept per rung of successive halving: the best 1/search_eta (≥ 2).
+    public var search_eta = 2
+    /// Images: random ±shift_pixels shifts and mixup, labelled by the teacher on the fly. Text: no-op (windows are crops).
+    public var augment = false
+    public var shift_pixels = 2
+    /// Probability that a batch is mixed up (λ ~ Uniform(0, 1), partner = a permutation of the batch).
+    public var mixup_prob = 0.5
+    /// Precompute the teacher's outputs once into an HDF5 cache (not with augment).
+    public var cache_teacher = false
+    /// The cache file; "" means RUN_DIR/teacher-cache.h5.
+    public var cache_path = ""
+    /// "none" or "scratch": also train the student architecture from random init with task loss on the same budget.
+    public var baseline = "none"
+    /// Optimizer, schedule and budget, as in `train` (the total budget covers the search and the final run).
+    public var train = TrainingOptions()
+    public var seed: UInt64 = 1337
+
+    public init() {
+        train.batch_size = 128
+        train.epochs = 10
+        train.lr = 1e-3
+        train.min_lr = 2e-5
+        train.warmup_steps = 100
+        train.weight_decay = 0.05
+        train.eval_every = 500
+        train.checkpoint_every = 500
+        train.log_every = 50
+    }
+
+    public static let baselines = ["none", "scratch"]
+
+    /// Checks every value; errors name the option, what was expected and what was found.
+    public func validate() throws {
+        func need(_ ok: Bool, _ key: String, _ expected: String, _ found: Any) throws {
+            if !ok { throw FormatError(file: "distill", path: key, "expected \(expected), found \(found)") }
+        }
+        if let a = alpha.value { try need(a >= 0 && a <= 1, "alpha", "\"auto\" or a number in [0, 1]", a) }
+        if let t = temperature.value { try need(t > 0 && t.isFinite, "temperature", "\"auto\" or a number > 0", t) }
+        try need(jsd_beta > 0 && jsd_beta < 1, "jsd_beta", "a number in (0, 1)", jsd_beta)
+        try need(!alpha_grid.isEmpty && alpha_grid.allSatisfy { $0 >= 0 && $0 <= 1 }, "alpha_grid", "values in [0, 1]", alpha_grid)
+        try need(!temperature_grid.isEmpty && temperature_grid.allSatisfy { $0 > 0 && $0.isFinite }, "temperature_grid",
+                 "values > 0", temperature_grid)
+        try need(search_share >= 0 && search_share < 1, "search_share", "a share in [0, 1)", search_share)
+        try need(search_eta >= 2, "search_eta", "≥ 2", search_eta)
+        try need(shift_pixels >= 0, "shift_pixels", "≥ 0", shift_pixels)
+        try need(mixup_prob >= 0 && mixup_prob <= 1, "mixup_prob", "a probability in [0, 1]", mixup_prob)
+        try need(Self.baselines.contains(baseline), "baseline", "none or scratch", "\"\(baseline)\"")
+        if augment && cache_teacher {
+            throw FormatError(file: "distill", path: "cache_teacher",
+                              "--cache-teacher cannot be combined with --augment: the teacher must label each augmented input on the fly, so cached outputs do not apply")
+        }
+        let t = train
+        try need(t.batch_size >= 1, "batch_size", "≥ 1", t.batch_size)
+        try need(t.steps >= 1 || t.epochs >= 1, "steps", "≥ 1 (or epochs ≥ 1)", t.steps)
+        try need(t.grad_accum >= 1, "grad_accum", "≥ 1", t.grad_accum)
+        try need(t.lr > 0 && t.lr.isFinite, "lr", "> 0", t.lr)
+        try need(t.min_lr >= 0 && t.min_lr <= t.lr, "min_lr", "in [0, lr]", t.min_lr)
+    }
+
+    /// The searched candidates: the grid (or the fixed value), α = 0 always included when α is searched.
+    /// α = 0 ignores T, so it appears once (with the first temperature).
+    public var candidates: [Candidate] {
+        var alphas = alpha.value.map { [$0] } ?? alpha_grid
+        if alpha == .auto && !alphas.contains(0) { alphas.insert(0, at: 0) }
+        let temps = temperature.value.map { [$0] } ?? temperature_grid
+        var out: [Candidate] = []
+        for a in alphas {
+            for (i, t) in temps.enumerated() where a > 0 || i == 0 { out.append(Candidate(alpha: a, temperature: t)) }
+        }
+        return out
+    }
+}
+
+/// One (α, T) setting of the search.
+public struct Candidate: Codable, Equatable, Hashable, Sendable, CustomStringConvertible {
+    public var alpha: Double
+    public var temperature: Double
+    public var description: String { "α=\(alpha) T=\(temperature)" }
+}

@@ -1,0 +1,32 @@
+// DistillObjective: the Trainer's loss for distillation: runs the teacher on the batch input, then DistillLoss.
+import CondenseCore
+
+final class DistillObjective: Objective {
+    let loss: DistillLoss
+    let teacher: TeacherSource
+    /// Set with --augment on images: supplies the mixup partner labels of the current batch.
+    var augmenter: ImageAugmenter?
+    /// The last batch's terms (for logs and tests).
+    private(set) var last = DistillLossValue(loss: 0, divergence: 0, crossEntropy: 0)
+
+    init(loss: DistillLoss, teacher: TeacherSource) {
+        self.loss = loss; self.teacher = teacher
+    }
+
+    func lossAndGradient(logits: UnsafePointer<Float>, dlogits: UnsafeMutablePointer<Float>,
+                         targets: UnsafePointer<Int32>, input: NetworkInput, rows: Int, cols: Int) -> Double {
+        // logits, dlogits (rows, cols); the teacher's logits (rows, cols) come from the same input.
+        let t = loss.alpha > 0 ? teacher.logits(for: input) : logits
+        if let aug = augmenter, aug.mixed {
+            last = aug.mixTargets.withUnsafeBufferPointer { mt in
+                aug.mixLambda.withUnsafeBufferPointer { ml in
+                    loss.compute(student: logits, teacher: t, targets: targets, rows: rows, cols: cols, dlogits: dlogits,
+                                 mix: (mt.baseAddress!, ml.baseAddress!))
+                }
+            }
+        } else {
+            last = loss.compute(student: logits, teacher: t, targets: targets, rows: rows, cols: cols, dlogits: dlogits)
+        }
+        return last.loss
+    }
+}

@@ -1,0 +1,121 @@
+// PruneCommand: `condense prune TEACHER.h5 -o STUDENT.h5 [targets]` cuts a teacher into a physically smaller student.
+import ArgumentParser
+import CondenseCore
+import Foundation
+import Prune
+
+struct PruneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Structured pruning (depth and width) into a smaller model file.",
+        discussion: "Targets are counts or ratios (512, 50%, 0.5). Unset options keep the PruneConfig defaults.")
+
+    @Argument(help: "The teacher model file (.h5).")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "Student model file to write.")
+    var output: String
+
+    @Option(help: "Data set for calibration and validation (default: shakespeare for gpt, fashion-mnist for mlp).")
+    var data: String?
+
+    @Option(help: "Data folder (default: the standard location).")
+    var dataDir: String = ""
+
+    @Option(help: "GPT blocks to remove, zero-based, comma-separated (e.g. 2,3).")
+    var dropLayers: String?
+    @Option(help: "GPT blocks to keep (count or ratio), ranked by --layer-criterion.")
+    var layers: String?
+    @Option(help: "Block ranking: block_influence, loss or contiguous.")
+    var layerCriterion: String?
+    @Option(help: "GPT MLP neurons per block (ffn_hidden).")
+    var ffn: String?
+    @Option(help: "GPT attention heads per block (head_dim is kept).")
+    var heads: String?
+    @Option(help: "GPT embedding channels (n_embd).")
+    var embd: String?
+    @Option(help: "MLP hidden widths: one for all layers, or one per layer (e.g. 600,300 or 25%).")
+    var hidden: String?
+    @Option(help: "Parameter budget (count or ratio, e.g. 25%): searches candidate architectures.")
+    var targetParams: String?
+    @Option(help: "Width importance: activation, magnitude or taylor.")
+    var criterion: String?
+    @Option(help: "Calibration batches from the training split.")
+    var calibrationBatches: Int?
+    @Option(help: "Samples per calibration batch.")
+    var calibrationBatchSize: Int?
+    @Option(help: "Validation batches for the metric before and after (0: the whole split).")
+    var valBatches: Int?
+    @Option(help: "Validation batches that score each budget candidate.")
+    var searchValBatches: Int?
+    @Option(help: "At most this many budget candidates.")
+    var maxCandidates: Int?
+    @Option(help: "Seed of the calibration sampler.")
+    var seed: UInt64?
+
+    @Flag(help: "Skip the latency measurements in the report.")
+    var noLatency = false
+
+    @Option(help: "Write the report as JSON here, and as Markdown beside it (.md).")
+    var report: String?
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func config() throws -> PruneConfig {
+        var c = PruneConfig()
+        if let dropLayers {
+            c.drop_layers = try dropLayers.split(separator: ",").map { s in
+                guard let i = Int(s.trimmingCharacters(in: .whitespaces)) else {
+                    throw PruneError("--drop-layers: expected comma-separated block indices such as 2,3, found \"\(dropLayers)\"")
+                }
+                return i
+            }
+        }
+        if let layers { c.layers = layers }
+        if let layerCriterion { c.layer_criterion = layerCriterion }
+        if let ffn { c.ffn = ffn }
+        if let heads { c.heads = heads }
+        if let embd { c.embd = embd }
+        if let hidden { c.hidden = hidden }
+        if let targetParams { c.target_params = targetParams }
+        if let criterion { c.criterion = criterion }
+        if let calibrationBatches { c.calibration_batches = calibrationBatches }
+        if let calibrationBatchSize { c.calibration_batch_size = calibrationBatchSize }
+        if let valBatches { c.val_batches = valBatches }
+        if let searchValBatches { c.search_val_batches = searchValBatches }
+        if let maxCandidates { c.max_candidates = maxCandidates }
+        if let seed { c.seed = seed }
+        if noLatency { c.latency = false }
+        return c
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let cfg = try config()
+            if let layer = quantizedLayers(inFile: model).first {
+                throw PruneError("\(model): \(layer): the model is already quantized (int8 qweight); prune a float model (prune comes before quantize)")
+            }
+            let m = try ModelFile.read(model)
+            let task = try TaskData.load(data ?? (m.architecture.family == "gpt" ? "shakespeare" : "fashion-mnist"), directory: dataDir)
+            var (student, r) = try prune(m, config: cfg, data: task)
+            try student.write(to: output)
+            r.bytes_before = fileSize(model)
+            r.bytes_after = fileSize(output)
+            if let report {
+                try Data(r.json.utf8).write(to: URL(fileURLWithPath: report))
+                let md = (report.hasSuffix(".json") ? String(report.dropLast(5)) : report) + ".md"
+                try Data(pruneMarkdown(r).utf8).write(to: URL(fileURLWithPath: md))
+            }
+            if json { emit(r.json); return }
+            let metric = r.metric_kind == .accuracy ? "val accuracy" : "val loss"
+            emit("wrote \(output): \(r.params_after) parameters (from \(r.params_before)), \(r.bytes_after ?? 0) bytes (from \(r.bytes_before ?? 0))")
+            emit(String(format: "  %@ %.4f → %.4f; %.1f s", metric, r.metric_before ?? 0, r.metric_after ?? 0, r.wall_seconds))
+            emit("  architecture: \(student.architecture.json())")
+        }
+    }
+
+    private func fileSize(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+    }
+}
