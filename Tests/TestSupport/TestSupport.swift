@@ -98,4 +98,47 @@ public enum TestSupport {
         }
         return out
     }
+
+    /// What `killAndResume` observed.
+    public struct KillResume {
+        public let reference: [Int: Double]
+        public let resumed: [Int: Double]
+        /// The interrupted run ended by SIGKILL (not by finishing first).
+        public let killed: Bool
+        public let outputExistedAfterKill: Bool
+        /// A second start without --resume: it must refuse.
+        public let restartWithoutResume: Result
+        public let resume: Result
+    }
+
+    /// Runs `condense ARGS -o a.h5` uninterrupted; then `condense ARGS -o b.h5`, killed with SIGKILL once its log
+    /// (at `log(runDir)`) passes `killAfter` steps; then the same without and with --resume. The run folders are
+    /// OUT without .h5 plus .run, as the commands make them.
+    public static func killAndResume(_ args: [String], in dir: URL, killAfter: Int = 130,
+                                     log: (URL) -> URL) throws -> KillResume {
+        let a = try condense(args + ["-o", dir.appendingPathComponent("a.h5").path])
+        guard a.status == 0 else { throw ToolFailed(message: "reference run failed: \(a.stderr)") }
+        let reference = try trainLosses(log(dir.appendingPathComponent("a.run")))
+        let out = dir.appendingPathComponent("b.h5").path, runLog = log(dir.appendingPathComponent("b.run"))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: condenseBinary)
+        p.arguments = args + ["-o", out]
+        p.currentDirectoryURL = packageRoot
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(180)
+        while Date() < deadline {
+            if let l = try? trainLosses(runLog), (l.keys.max() ?? 0) >= killAfter { break }
+            usleep(2_000)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        let killed = p.terminationReason == .uncaughtSignal
+        let existed = FileManager.default.fileExists(atPath: out)
+        let refused = try condense(args + ["-o", out])
+        let resumed = try condense(args + ["-o", out, "--resume"])
+        return KillResume(reference: reference, resumed: (try? trainLosses(runLog)) ?? [:], killed: killed,
+                          outputExistedAfterKill: existed, restartWithoutResume: refused, resume: resumed)
+    }
 }

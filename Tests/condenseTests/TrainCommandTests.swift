@@ -20,49 +20,20 @@ import TestSupport
         seed: 7
         """
 
-    static func losses(_ runDir: URL) throws -> [Int: Double] {
-        try TestSupport.trainLosses(runDir.appendingPathComponent("log.jsonl"))
-    }
-
     @Test func killedRunResumesOnTheSameTrajectory() throws {
         let dir = TestSupport.tempDir("train")
         let cfg = dir.appendingPathComponent("c.yaml").path
         try Self.config.write(toFile: cfg, atomically: true, encoding: .utf8)
-
-        // Uninterrupted reference run.
-        let a = try TestSupport.condense(["train", cfg, "-o", dir.appendingPathComponent("a.h5").path])
-        #expect(a.status == 0, "\(a.stderr)")
-        let reference = try Self.losses(dir.appendingPathComponent("a.run"))
-        #expect(reference.count == 600)
-
-        // Same run, killed with SIGKILL once it has passed a few checkpoints, then resumed.
-        let out = dir.appendingPathComponent("b.h5").path, runDir = dir.appendingPathComponent("b.run")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: TestSupport.condenseBinary)
-        p.arguments = ["train", cfg, "-o", out]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
-            if let l = try? Self.losses(runDir), (l.keys.max() ?? 0) >= 130 { break }
-            usleep(2_000)
-        }
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        #expect(p.terminationReason == .uncaughtSignal, "the run finished before it could be killed")
-        #expect(!FileManager.default.fileExists(atPath: out), "no output from a killed run")
-
+        let r = try TestSupport.killAndResume(["train", cfg], in: dir) { $0.appendingPathComponent("log.jsonl") }
+        #expect(r.reference.count == 600)
+        #expect(r.killed, "the run finished before it could be killed")
+        #expect(!r.outputExistedAfterKill, "no output from a killed run")
         // Without --resume the earlier run is protected; with it, training continues from the checkpoint.
-        let refused = try TestSupport.condense(["train", cfg, "-o", out])
-        #expect(refused.status != 0 && refused.stderr.contains("pass --resume to continue it or --force to start over"), "\(refused.stderr)")
-        let b = try TestSupport.condense(["train", cfg, "-o", out, "--resume"])
-        #expect(b.status == 0, "\(b.stderr)")
-        #expect(b.stderr.contains("resumed from"), "\(b.stderr)")
-        let resumed = try Self.losses(runDir)
-        #expect(resumed.count == 600)
-        var worst = 0.0
-        for (step, loss) in reference { worst = max(worst, abs(loss - (resumed[step] ?? .infinity))) }
+        #expect(r.restartWithoutResume.status != 0 && r.restartWithoutResume.stderr.contains("pass --resume to continue it or --force to start over"),
+                "\(r.restartWithoutResume.stderr)")
+        #expect(r.resume.status == 0 && r.resume.stderr.contains("resumed from"), "\(r.resume.stderr)")
+        #expect(r.resumed.count == 600)
+        let worst = r.reference.map { abs($0.value - (r.resumed[$0.key] ?? .infinity)) }.max() ?? .infinity
         #expect(worst <= 1e-6, "largest train-loss difference between the runs: \(worst)")
     }
 
