@@ -47,11 +47,26 @@ public struct InspectReport: Codable {
         out.append("  parameters: \(parameters.formatted(grouping: true))")
         out.append("  size on disk: \(bytes_on_disk.formatted(grouping: true)) bytes (\(formatBytes(bytes_on_disk)))")
         out.append("  history: \(history.isEmpty ? "none" : "\(history.count) record(s)")")
+        // One line per record; the full records (configs, kept indices, metrics) are in --json.
         for (i, r) in history.enumerated() {
             let stage = r["stage"]?.string ?? "?"
             let time = r["time"]?.string ?? ""
-            out.append("    \(i + 1). \(stage) \(time) \(r.description)")
+            var line = "    \(i + 1). \(stage) \(time)"
+            if let after = r["params_after"]?.number {
+                let before = r["params_before"]?.number.map { Int($0).formatted(grouping: true) + " → " } ?? ""
+                line += ", params \(before)\(Int(after).formatted(grouping: true))"
+            }
+            if case .object(let m)? = r["metrics"] {
+                let shown = m.keys.sorted().compactMap { k -> String? in
+                    if let v = m[k]?.number { return "\(k) \(v == v.rounded() ? String(Int(v)) : String(format: "%.4g", v))" }
+                    if let v = m[k]?.string { return "\(k) \(v)" }
+                    return nil
+                }
+                if !shown.isEmpty { line += "; " + shown.joined(separator: ", ") }
+            }
+            out.append(line)
         }
+        if !history.isEmpty { out.append("    (full records: --json)") }
         return out.joined(separator: "\n")
     }
 }
