@@ -16,16 +16,11 @@ extension Importance {
         var lnSq = Array(repeating: zeros(C), count: 2 * L + 1)     // per LayerNorm: Σ_b (mean_t |ln|)²
         var lnTaylor = Array(repeating: zeros(C), count: 2 * L + 1)
         let dlogits = Tensor(zeros: [cal.batchSize * cal.context, V])
-        let objective = CrossEntropyObjective()
         var tokens = 0
         for i in 0..<cal.count {
             cal.withBatch(i) { input, y, rows in
                 if criterion == .taylor {
-                    net.params.zeroGrads()
-                    var rng = RNG(seed: 0)
-                    let logits = net.forward(input, training: true, rng: &rng)
-                    _ = objective.lossAndGradient(logits: logits, dlogits: dlogits.data, targets: y, input: input, rows: rows, cols: V)
-                    net.backward(dlogits: dlogits.data)
+                    crossEntropyGradients(net, input: input, targets: y, rows: rows, dlogits: dlogits)
                     for l in 0..<L {
                         let k = "transformer/h/\(l)/"
                         let fw = net.params[k + "mlp/c_proj/weight"], fg = net.params.grad(k + "mlp/c_proj/weight")

@@ -20,15 +20,10 @@ extension Importance {
         cfg.dropout = 0
         let net = MLP(config: cfg, parameters: model.parameters)
         let dlogits = Tensor(zeros: [cal.batchSize, c.classes])
-        let objective = CrossEntropyObjective()
         for i in 0..<cal.count {
             cal.withBatch(i) { input, y, rows in
                 if criterion == .taylor {
-                    net.params.zeroGrads()
-                    var rng = RNG(seed: 0)
-                    let logits = net.forward(input, training: true, rng: &rng)
-                    _ = objective.lossAndGradient(logits: logits, dlogits: dlogits.data, targets: y, input: input, rows: rows, cols: c.classes)
-                    net.backward(dlogits: dlogits.data)
+                    crossEntropyGradients(net, input: input, targets: y, rows: rows, dlogits: dlogits)
                     for j in hidden.indices {
                         let w = net.params["layers/\(j + 1)/weight"], g = net.params.grad("layers/\(j + 1)/weight")
                         for n in 0..<hidden[j] { imp.neurons[j][n] += abs(taylorColumns(w, g, cols: n..<(n + 1))) }

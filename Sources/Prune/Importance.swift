@@ -79,3 +79,14 @@ func columnSquares(_ t: Tensor, _ j: Int) -> Double {
 }
 
 func zeros(_ n: Int) -> [Double] { [Double](repeating: 0, count: n) }
+
+/// One cross-entropy forward and backward on a calibration batch, leaving d(loss)/d(weights) in net.params.grads
+/// (Taylor importance reads a·∂L/∂a off the weight gradients). dlogits is (rows, outputs) scratch.
+func crossEntropyGradients(_ net: Network, input: NetworkInput, targets: UnsafePointer<Int32>, rows: Int, dlogits: Tensor) {
+    net.params.zeroGrads()
+    var rng = RNG(seed: 0)
+    let logits = net.forward(input, training: true, rng: &rng)
+    _ = CrossEntropyObjective().lossAndGradient(logits: logits, dlogits: dlogits.data, targets: targets, input: input,
+                                                rows: rows, cols: net.outputs)
+    net.backward(dlogits: dlogits.data)
+}
