@@ -48,7 +48,7 @@ let package = Package(
             ]),
 
         // Test helpers shared by the test targets: temp folders, running tools/ scripts and the built binary.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["HDF5"], path: "Tests/TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "CondenseCoreTests", dependencies: ["CondenseCore", "HDF5", "TestSupport"]),
         .testTarget(name: "CInt8Tests", dependencies: ["CInt8"]),

@@ -6,11 +6,6 @@ import Testing
 import TestSupport
 
 @Suite struct PruneDepthReferenceTests {
-    static func readLogits(_ path: String) throws -> (shape: [Int], values: [Float]) {
-        let ds = try File(openReadOnly: path).root.dataset("logits")
-        return (ds.shape, try ds.read(as: Float.self))
-    }
-
     static let fast = ["--calibration-batches", "2", "--calibration-batch-size", "4", "--val-batches", "1", "--no-latency"]
 
     /// Prunes with `args` through the CLI, then checks `predict` on the student against reference_forward.py on the
@@ -36,10 +31,9 @@ import TestSupport
         let p = try TestSupport.condense(["predict", student, "--input", input, "--output", ours])
         #expect(p.status == 0, "\(p.stderr)")
         try TestSupport.tool("reference_forward.py", [teacher, input, ref, "--skip-layers", skipped.map(String.init).joined(separator: ",")])
-        let a = try Self.readLogits(ours), b = try Self.readLogits(ref)
+        let a = try TestSupport.readLogits(ours), b = try TestSupport.readLogits(ref)
         #expect(a.shape == b.shape)
-        var worst: Float = 0
-        for i in b.values.indices { worst = max(worst, abs(a.values[i] - b.values[i]) / max(abs(b.values[i]), 1)) }
+        let worst = TestSupport.maxRelativeError(a.values, b.values)
         #expect(worst <= 1e-4, "max relative error \(worst)")
         #expect(b.values.contains { abs($0) > 0.1 }, "reference logits are trivially small")
         // physically smaller: the file shrinks with the blocks
@@ -87,9 +81,8 @@ import TestSupport
         let ours = dir.appendingPathComponent("ours.h5").path, ref = dir.appendingPathComponent("ref.h5").path
         #expect(try TestSupport.condense(["predict", student, "--input", input, "--output", ours]).status == 0)
         try TestSupport.tool("reference_forward.py", [teacher, input, ref, "--skip-layers", "2,3"])
-        let a = try Self.readLogits(ours), b = try Self.readLogits(ref)
-        var worst: Float = 0
-        for i in b.values.indices { worst = max(worst, abs(a.values[i] - b.values[i]) / max(abs(b.values[i]), 1)) }
+        let a = try TestSupport.readLogits(ours), b = try TestSupport.readLogits(ref)
+        let worst = TestSupport.maxRelativeError(a.values, b.values)
         #expect(worst <= 1e-4, "max relative error \(worst)")
     }
 }

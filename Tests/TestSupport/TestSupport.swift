@@ -1,5 +1,6 @@
 // TestSupport: temp folders, the package root, and running tools/ scripts or the built `condense` binary.
 import Foundation
+import HDF5
 
 public enum TestSupport {
     /// The package root (the folder holding Package.swift), found from this source file's location.
@@ -140,5 +141,19 @@ public enum TestSupport {
         let resumed = try condense(args + ["-o", out, "--resume"])
         return KillResume(reference: reference, resumed: (try? trainLosses(runLog)) ?? [:], killed: killed,
                           outputExistedAfterKill: existed, restartWithoutResume: refused, resume: resumed)
+    }
+
+    /// Dataset `logits` of an HDF5 file (as `condense predict` and tools/reference_forward.py write it).
+    public static func readLogits(_ path: String) throws -> (shape: [Int], values: [Float]) {
+        let ds = try File(openReadOnly: path).root.dataset("logits")
+        return (ds.shape, try ds.read(as: Float.self))
+    }
+
+    /// The largest per-element relative error of `a` against the reference `b`, taken against max(|b|, 1) so
+    /// that near-zero logits do not divide by ~0.
+    public static func maxRelativeError(_ a: [Float], _ b: [Float]) -> Float {
+        var worst: Float = 0
+        for i in b.indices { worst = max(worst, abs(a[i] - b[i]) / max(abs(b[i]), 1)) }
+        return worst
     }
 }

@@ -20,11 +20,6 @@ import HDF5
                                        "--legacy-mask", "--batch", "2", "--seq", "8"]),
     ]
 
-    static func readFloats(_ path: String) throws -> (shape: [Int], values: [Float]) {
-        let ds = try File(openReadOnly: path).root.dataset("logits")
-        return (ds.shape, try ds.read(as: Float.self))
-    }
-
     @Test(arguments: cases.map(\.0))
     func logitsMatchTheNumpyReference(_ name: String) throws {
         let args = Self.cases.first { $0.0 == name }!.1
@@ -35,11 +30,9 @@ import HDF5
         let r = try TestSupport.condense(["predict", model, "--input", input, "--output", ours])
         #expect(r.status == 0, "\(r.stderr)")
         try TestSupport.tool("reference_forward.py", [model, input, ref])
-        let a = try Self.readFloats(ours), b = try Self.readFloats(ref)
+        let a = try TestSupport.readLogits(ours), b = try TestSupport.readLogits(ref)
         #expect(a.shape == b.shape)
-        // relative error per element, against max(|reference|, 1) so that near-zero logits do not divide by ~0
-        var worst: Float = 0
-        for i in b.values.indices { worst = max(worst, abs(a.values[i] - b.values[i]) / max(abs(b.values[i]), 1)) }
+        let worst = TestSupport.maxRelativeError(a.values, b.values)
         #expect(worst <= 1e-4, "max relative error \(worst)")
         #expect(b.values.contains { abs($0) > 0.1 }, "reference logits are trivially small")
     }
