@@ -38,11 +38,14 @@ let package = Package(
         // One module per stage, each with one public entry point.
         .target(name: "Prune", dependencies: ["CondenseCore", "HDF5"], swiftSettings: hotSwiftFlags),
         .target(name: "Distill", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
+        .target(name: "Quantize", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
+        // Recipes, resumable runs and reports over the three stages.
+        .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", .product(name: "Yams", package: "Yams")]),
 
         .executableTarget(
             name: "condense",
             dependencies: [
-                "CondenseCore", "Prune", "Distill",
+                "CondenseCore", "Prune", "Distill", "Quantize", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -54,6 +57,8 @@ let package = Package(
         .testTarget(name: "CInt8Tests", dependencies: ["CInt8"]),
         .testTarget(name: "PruneTests", dependencies: ["Prune", "CondenseCore", "TestSupport"]),
         .testTarget(name: "DistillTests", dependencies: ["Distill", "CondenseCore", "TestSupport"]),
+        .testTarget(name: "QuantizeTests", dependencies: ["Quantize", "CondenseCore", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CondenseCore", "TestSupport"]),
         .testTarget(name: "condenseTests", dependencies: ["condense", "CondenseCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

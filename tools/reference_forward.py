@@ -38,8 +38,39 @@ class Params:
         return a
 
     def linear(self, x, name, out_dim, in_dim, bias):
-        y = x @ self.get(f"{name}/weight", (out_dim, in_dim)).T
+        if name in self.f and "quant" in self.f[name].attrs:
+            y = self.int8_linear(x, name, out_dim, in_dim)
+        else:
+            y = x @ self.get(f"{name}/weight", (out_dim, in_dim)).T
         return y + self.get(f"{name}/bias", (out_dim,)) if bias else y
+
+    def int8_linear(self, x, name, out_dim, in_dim):
+        """An int8 layer as docs/FORMAT.md defines it, written from the definition (not from the kernel):
+        x / smooth_scale, quantized to q = clip(round_half_even(x / s_x), -127, 127) in float32, with s_x = max|x_row|/127
+        (int8-dynamic) or input_scale (int8-static); then y = (q · qweightᵀ) · s_x · weight_scale, the dot products exact."""
+        scheme = self.f[name].attrs["quant"]
+        scheme = scheme.decode() if isinstance(scheme, bytes) else str(scheme)
+        qw = self.f[f"{name}/qweight"][()]
+        if qw.dtype != np.int8 or qw.shape != (out_dim, in_dim):
+            sys.exit(f"{self.path}: {name}/qweight: expected int8 of shape {(out_dim, in_dim)}, found {qw.dtype} {qw.shape}")
+        sw = self.f[f"{name}/weight_scale"][()].astype(np.float32)
+        x32 = x.astype(np.float32)
+        if f"{name}/smooth_scale" in self.f:
+            x32 = x32 * (np.float32(1) / self.f[f"{name}/smooth_scale"][()].astype(np.float32))
+        lead = x32.shape[:-1]
+        x2 = x32.reshape(-1, in_dim)
+        if scheme == "int8-dynamic":
+            sx = (np.abs(x2).max(axis=1) / np.float32(127)).astype(np.float32)
+        elif scheme == "int8-static":
+            sx = np.full(x2.shape[0], self.f[f"{name}/input_scale"][()].astype(np.float32)[0], dtype=np.float32)
+        else:
+            sys.exit(f"{self.path}: {name}: unknown quant scheme {scheme!r}")
+        safe = np.where(sx > 0, sx, np.float32(1))
+        q = np.clip(np.rint(x2 / safe[:, None]), -127, 127)
+        q[sx == 0] = 0
+        acc = q.astype(np.float64) @ qw.astype(np.float64).T
+        y = acc * (sx.astype(np.float64)[:, None] * sw.astype(np.float64)[None, :])
+        return y.reshape(*lead, out_dim)
 
     def layernorm(self, x, name, c, bias, eps=1e-5):
         mu = x.mean(-1, keepdims=True)
@@ -90,6 +121,8 @@ def gpt_forward(p, arch, idx, skip):
         h = gelu(p.linear(h, f"{blk}/mlp/c_fc", f, c, bias))
         x = x + p.linear(h, f"{blk}/mlp/c_proj", c, f, bias)
     x = p.layernorm(x, "transformer/ln_f", c, bias)
+    if "lm_head" in p.f and "quant" in p.f["lm_head"].attrs:
+        return p.linear(x, "lm_head", v, c, False)
     if p.has("lm_head/weight"):
         head = p.get("lm_head/weight", (v, c))
     elif arch["tie_embeddings"]:

@@ -6,7 +6,7 @@ extension Importance {
     /// Activation: neurons by |GELU output|, heads by ‖head output‖ (before c_proj), channels by |LayerNorm output|
     /// summed over every LayerNorm; each as mean over the sequence, then L2 over the batch (Minitron).
     /// Block influence (ShortGPT) is measured on the same forward passes, whatever the criterion.
-    static func gpt(_ model: ModelFile, config c: GPTConfig, criterion: PruneCriterion, calibration cal: Calibration) -> Importance {
+    static func gpt(_ model: ModelFile, config c: GPTConfig, criterion: PruneCriterion, calibration cal: CalibrationBatches) -> Importance {
         var cfg = c
         cfg.dropout = 0
         let net = GPT(config: cfg, parameters: model.parameters)

@@ -5,7 +5,7 @@ import Foundation
 extension Importance {
     /// neurons[j][i] for hidden layer j: activation ‖post-activation‖ as L2 over the batch; magnitude, the norm of
     /// the unit's incoming row, bias and outgoing column; taylor, Σ over batches of |Σ a·∂L/∂a|.
-    static func mlp(_ model: ModelFile, config c: MLPConfig, criterion: PruneCriterion, calibration cal: Calibration) -> Importance {
+    static func mlp(_ model: ModelFile, config c: MLPConfig, criterion: PruneCriterion, calibration cal: CalibrationBatches) -> Importance {
         let hidden = c.hidden
         var imp = Importance(neurons: hidden.map { zeros($0) })
         if criterion == .magnitude {

@@ -5,14 +5,14 @@ final class LayerRanker {
     let model: ModelFile
     let config: GPTConfig
     let criterion: LayerCriterion
-    let calibration: Calibration
+    let calibration: CalibrationBatches
     let blockInfluence: [Double]
     private(set) var baseLoss: Double?
     private(set) var lossIncrease: [Double]?
     private(set) var windows: [WindowScore] = []
     private var cache: [Int: [Int]] = [:]
 
-    init(model: ModelFile, config: GPTConfig, criterion: LayerCriterion, calibration: Calibration, blockInfluence: [Double]) {
+    init(model: ModelFile, config: GPTConfig, criterion: LayerCriterion, calibration: CalibrationBatches, blockInfluence: [Double]) {
         self.model = model; self.config = config; self.criterion = criterion
         self.calibration = calibration; self.blockInfluence = blockInfluence
     }

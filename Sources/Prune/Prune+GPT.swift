@@ -64,7 +64,7 @@ func pruneGPT(_ model: ModelFile, _ c: GPTConfig, config: PruneConfig, criterion
               layerCriterion: LayerCriterion, data: TaskData, val: EvalSplit) throws -> (ModelFile, PruneDetails) {
     let targets = try GPTTargets(config, c, params: model.parameterCount)
     let L = c.n_layer
-    let cal = try Calibration(data, architecture: model.architecture, config: config)
+    let cal = try calibrationBatches(data, model.architecture, config)
     let imp = Importance.gpt(model, config: c, criterion: criterion, calibration: cal)
     let ranker = LayerRanker(model: model, config: c, criterion: layerCriterion, calibration: cal, blockInfluence: imp.blockInfluence)
     var details = PruneDetails(family: "gpt", criterion: criterion.rawValue, layer_criterion: layerCriterion.rawValue,

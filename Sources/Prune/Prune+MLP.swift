@@ -31,7 +31,7 @@ func pruneMLP(_ model: ModelFile, _ c: MLPConfig, config: PruneConfig, criterion
     let budget = try parseBudget(config.target_params, params: model.parameterCount)
     if budget != nil && widths != nil { throw PruneError("give either --hidden or --target-params, not both") }
     if budget != nil && c.hidden.isEmpty { throw PruneError("--target-params: the mlp has no hidden layer to prune") }
-    let cal = try Calibration(data, architecture: model.architecture, config: config)
+    let cal = try calibrationBatches(data, model.architecture, config)
     let imp = Importance.mlp(model, config: c, criterion: criterion, calibration: cal)
     var details = PruneDetails(family: "mlp", criterion: criterion.rawValue, layer_criterion: nil,
                                architecture_before: model.architecture.json(), architecture_after: "",

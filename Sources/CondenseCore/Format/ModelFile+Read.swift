@@ -20,6 +20,8 @@ public struct ModelHeader {
     public let vocabulary: [String]?
     public let history: [JSONValue]
     public let datasets: [DatasetInfo]
+    /// Quantized linear layers and their schemes, by layer path (empty for a float model).
+    public var quantization: [String: QuantizedLinear.Scheme] = [:]
     public var parameterCount: Int { architecture.parameterCount }
 }
 
@@ -62,7 +64,14 @@ extension ModelFile {
         }
 
         var infos: [DatasetInfo] = []
+        var quant: [String: QuantizedLinear.Scheme] = [:]
         for spec in arch.parameterSpecs {
+            if let scheme = try quantScheme(root, spec: spec, file: path) {
+                let layer = String(spec.path.dropLast("/weight".count))
+                quant[layer] = scheme
+                infos += try quantizedInfos(root, layer: layer, n: spec.shape[0], k: spec.shape[1], scheme: scheme, file: path)
+                continue
+            }
             guard root.exists(spec.path) else {
                 throw FormatError(file: path, path: spec.path, "missing dataset; expected float32 of shape \(spec.shape) (implied by the architecture)")
             }
@@ -81,12 +90,47 @@ extension ModelFile {
             throw FormatError(file: path, path: p, "unexpected dataset: the \(arch.family) architecture has no parameter at this path")
         }
         return ModelHeader(file: path, fileBytes: file.sizeOnDisk, architecture: arch, vocabulary: vocabulary,
-                           history: history, datasets: infos)
+                           history: history, datasets: infos, quantization: quant)
     }
 
-    private static func check(_ ds: Dataset, spec: ParameterSpec, file: String) throws {
-        guard ds.dtype == .float32 else {
-            throw FormatError(file: file, path: spec.path, "expected dtype float32, found \(ds.dtype)")
+    /// The scheme of a quantized linear layer (its group carries `quant`), or nil for a float parameter.
+    private static func quantScheme(_ root: Group, spec: ParameterSpec, file: String) throws -> QuantizedLinear.Scheme? {
+        guard spec.shape.count == 2, spec.path.hasSuffix("/weight") else { return nil }
+        let layer = String(spec.path.dropLast("/weight".count))
+        guard root.kind(of: layer) == .group, try root.group(layer).hasAttribute("quant") else { return nil }
+        let name = try root.group(layer).stringAttribute("quant")
+        guard let scheme = QuantizedLinear.Scheme(rawValue: name) else {
+            throw FormatError(file: file, path: layer, "attribute quant is \"\(name)\"; expected one of \(QuantizedLinear.Scheme.allCases.map(\.rawValue))")
+        }
+        if root.exists(spec.path) {
+            throw FormatError(file: file, path: spec.path, "a layer quantized as \(name) stores qweight and weight_scale, not a float weight")
+        }
+        return scheme
+    }
+
+    /// Validates the datasets of one quantized layer (shapes, dtypes, storage) and describes them.
+    private static func quantizedInfos(_ root: Group, layer: String, n: Int, k: Int, scheme: QuantizedLinear.Scheme,
+                                       file: String) throws -> [DatasetInfo] {
+        var want: [(String, [Int], DType)] = [("qweight", [n, k], .int8), ("weight_scale", [n], .float32)]
+        if scheme == .static { want.append(("input_scale", [1], .float32)) }
+        if root.exists(layer + "/smooth_scale") { want.append(("smooth_scale", [k], .float32)) }
+        if scheme == .dynamic, root.exists(layer + "/input_scale") {
+            throw FormatError(file: file, path: layer + "/input_scale", "present, but the int8-dynamic scheme computes activation scales at run time")
+        }
+        return try want.map { name, shape, dtype in
+            let p = layer + "/" + name
+            guard root.exists(p) else {
+                throw FormatError(file: file, path: p, "missing dataset; expected \(dtype) of shape \(shape) for a \(scheme.rawValue) layer")
+            }
+            let ds = try root.dataset(p)
+            try check(ds, spec: ParameterSpec(path: p, shape: shape), file: file, dtype: dtype)
+            return DatasetInfo(path: p, shape: shape, dtype: "\(dtype)", bytes: ds.count * (dtype.size ?? 4), tiedTo: nil)
+        }
+    }
+
+    private static func check(_ ds: Dataset, spec: ParameterSpec, file: String, dtype: DType = .float32) throws {
+        guard ds.dtype == dtype else {
+            throw FormatError(file: file, path: spec.path, "expected dtype \(dtype), found \(ds.dtype)")
         }
         guard ds.shape == spec.shape else {
             throw FormatError(file: file, path: spec.path, "expected shape \(spec.shape) (implied by the architecture), found \(ds.shape)")
@@ -117,7 +161,13 @@ extension ModelFile {
         let header = try readHeader(file)
         let root = try file.root
         var params: [String: Tensor] = [:]
+        var quantized: [String: QuantizedLinear] = [:]
         for spec in header.architecture.parameterSpecs {
+            let layer = String(spec.path.dropLast("/weight".count))
+            if let scheme = header.quantization[layer], spec.path.hasSuffix("/weight") {
+                quantized[layer] = try readQuantized(root, layer: layer, n: spec.shape[0], k: spec.shape[1], scheme: scheme, file: path)
+                continue
+            }
             let t = Tensor(uninitialized: spec.shape)
             do {
                 try root.dataset(spec.path).read(into: t.buffer)
@@ -137,7 +187,22 @@ extension ModelFile {
                                   "tie_embeddings is true but \(alias) differs from \(target) at element \(i) (\(copy[i]) vs \(t.data[i])); set tie_embeddings false to keep both")
             }
         }
-        return ModelFile(architecture: header.architecture, vocabulary: header.vocabulary,
-                         history: header.history, parameters: params)
+        let model = ModelFile(architecture: header.architecture, vocabulary: header.vocabulary,
+                              history: header.history, parameters: params, quantized: quantized)
+        try model.validateParameters(file: path)
+        return model
+    }
+
+    private static func readQuantized(_ root: Group, layer: String, n: Int, k: Int, scheme: QuantizedLinear.Scheme,
+                                      file: String) throws -> QuantizedLinear {
+        do {
+            let q: [Int8] = try root.dataset(layer + "/qweight").read()
+            let sw: [Float] = try root.dataset(layer + "/weight_scale").read()
+            let sx: [Float]? = scheme == .static ? try root.dataset(layer + "/input_scale").read() : nil
+            let sm: [Float]? = root.exists(layer + "/smooth_scale") ? try root.dataset(layer + "/smooth_scale").read() : nil
+            return QuantizedLinear(scheme: scheme, n: n, k: k, qweight: q, weightScale: sw, inputScale: sx?.first, smoothScale: sm)
+        } catch let e as HDF5Error {
+            throw FormatError(file: file, path: layer, e.message)
+        }
     }
 }

@@ -18,6 +18,16 @@ extension ModelFile {
             }
             try root.setAttribute("history", string: JSONValue.array(history).description)
             for spec in architecture.parameterSpecs {
+                if spec.path.hasSuffix("/weight"), let q = quantized[String(spec.path.dropLast("/weight".count))] {
+                    let layer = String(spec.path.dropLast("/weight".count))
+                    let g = root.exists(layer) ? try root.group(layer) : try root.createGroup(layer)
+                    try g.setAttribute("quant", string: q.scheme.rawValue)
+                    try root.createDataset(layer + "/qweight", shape: [q.n, q.k], values: q.qweight)
+                    try root.createDataset(layer + "/weight_scale", shape: [q.n], values: q.weightScale)
+                    if let sx = q.inputScale { try root.createDataset(layer + "/input_scale", shape: [1], values: [sx]) }
+                    if let sm = q.smoothScale { try root.createDataset(layer + "/smooth_scale", shape: [q.k], values: sm) }
+                    continue
+                }
                 let t = parameters[spec.path]!
                 try root.createDataset(spec.path, shape: spec.shape, data: UnsafeBufferPointer(t.buffer))
             }

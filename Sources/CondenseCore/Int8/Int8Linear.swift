@@ -24,17 +24,24 @@ public final class Int8Linear {
     public convenience init(weight: Tensor, bias: Tensor?) throws {
         precondition(weight.rank == 2)
         let n = weight.shape[0], k = weight.shape[1]
+        let (q, scales) = try Int8Linear.quantizePerChannel(weight.data, n: n, k: k)
+        try self.init(n: n, k: k, qweight: q, weightScale: scales, bias: bias?.array)
+    }
+
+    /// The quantization of `init(weight:bias:)`, on its own: (qweight (N·K), weight_scale (N)). A non-finite
+    /// weight is an error naming its (row, column).
+    public static func quantizePerChannel(_ w: UnsafePointer<Float>, n: Int, k: Int) throws -> ([Int8], [Float]) {
         var q = [Int8](repeating: 0, count: n * k)
         var scales = [Float](repeating: 1, count: n)
         for j in 0..<n {
-            let row = weight.data + j * k
+            let row = w + j * k
             if let bad = Ops.firstNonFinite(row, k) { throw Int8Error(message: "weight (\(j), \(bad)) is \(row[bad]); int8 weights must be finite") }
             let m = Ops.maxAbs(row, k)
             let s: Float = m > 0 ? m / 127 : 1
             scales[j] = s
             for i in 0..<k { q[j * k + i] = Int8(max(-127, min(127, (row[i] / s).rounded(.toNearestOrEven)))) }
         }
-        try self.init(n: n, k: k, qweight: q, weightScale: scales, bias: bias?.array)
+        return (q, scales)
     }
 
     /// From stored int8 weights and scales (as read from a file).

@@ -4,6 +4,8 @@ public final class GPT: Network {
     public let params: ParameterStore
     public var architecture: Architecture { .gpt(config) }
     public var outputs: Int { config.vocab_size }
+    public var int8Layers: [String: Int8Layer] = [:]
+    public var linearObserver: LinearObserver?
 
     /// Per-block activations kept for the backward (llm.c's ActivationTensors, one set per layer).
     /// Read-only outside: pruning reads them for activation-based importance.
@@ -82,21 +84,17 @@ public final class GPT: Network {
             layerNormForward(out: s.ln1.data, mean: s.ln1Mean.data, rstd: s.ln1Rstd.data, inp: x,
                              weight: p(k + "ln_1/weight"), bias: pOpt(k + "ln_1/bias"), n: bt, c: c)
             // ln1 (BT,C) → qkv (BT,3A) → atty (BT,A) → attproj (BT,C)
-            linearForward(out: s.qkv.data, inp: s.ln1.data, weight: p(k + "attn/c_attn/weight"),
-                          bias: pOpt(k + "attn/c_attn/bias"), n: bt, c: c, oc: 3 * a)
+            linearLayer(k + "attn/c_attn", out: s.qkv.data, inp: s.ln1.data, n: bt, c: c, oc: 3 * a, training: training)
             attentionForward(out: s.atty.data, att: s.att.data, qkv: s.qkv.data, b: b, t: t, h: config.n_head, dh: config.head_dim)
-            linearForward(out: s.attproj.data, inp: s.atty.data, weight: p(k + "attn/c_proj/weight"),
-                          bias: pOpt(k + "attn/c_proj/bias"), n: bt, c: a, oc: c)
+            linearLayer(k + "attn/c_proj", out: s.attproj.data, inp: s.atty.data, n: bt, c: a, oc: c, training: training)
             dropoutForward(out: s.attproj.data, mask: s.mask1.data, inp: s.attproj.data, n: bt * c, p: drop, rng: &rng)
             Ops.add(s.res2.data, x, s.attproj.data, bt * c)                 // res2 = x + attn
             layerNormForward(out: s.ln2.data, mean: s.ln2Mean.data, rstd: s.ln2Rstd.data, inp: s.res2.data,
                              weight: p(k + "ln_2/weight"), bias: pOpt(k + "ln_2/bias"), n: bt, c: c)
             // ln2 (BT,C) → fch (BT,F) → gelu (BT,F) → fcproj (BT,C)
-            linearForward(out: s.fch.data, inp: s.ln2.data, weight: p(k + "mlp/c_fc/weight"),
-                          bias: pOpt(k + "mlp/c_fc/bias"), n: bt, c: c, oc: f)
+            linearLayer(k + "mlp/c_fc", out: s.fch.data, inp: s.ln2.data, n: bt, c: c, oc: f, training: training)
             geluForward(out: s.fchGelu.data, inp: s.fch.data, n: bt * f)
-            linearForward(out: s.fcproj.data, inp: s.fchGelu.data, weight: p(k + "mlp/c_proj/weight"),
-                          bias: pOpt(k + "mlp/c_proj/bias"), n: bt, c: f, oc: c)
+            linearLayer(k + "mlp/c_proj", out: s.fcproj.data, inp: s.fchGelu.data, n: bt, c: f, oc: c, training: training)
             dropoutForward(out: s.fcproj.data, mask: s.mask2.data, inp: s.fcproj.data, n: bt * c, p: drop, rng: &rng)
             Ops.add(s.res3.data, s.res2.data, s.fcproj.data, bt * c)        // res3 = res2 + mlp
             x = s.res3.data
@@ -104,12 +102,16 @@ public final class GPT: Network {
         layerNormForward(out: lnf.data, mean: lnfMean.data, rstd: lnfRstd.data, inp: x,
                          weight: p("transformer/ln_f/weight"), bias: pOpt("transformer/ln_f/bias"), n: bt, c: c)
         // lnf (BT,C) · headᵀ (C,V) → logits (BT,V)
-        linearForward(out: logits.data, inp: lnf.data, weight: p(headName), bias: nil, n: bt, c: c, oc: config.vocab_size)
+        linearLayer("lm_head", weight: headName, out: logits.data, inp: lnf.data, n: bt, c: c, oc: config.vocab_size, training: training)
         return logits.data
     }
 
     /// The residual stream entering block l (the embedding output for l = 0).
     public func residualIn(_ l: Int) -> UnsafeMutablePointer<Float> { l == 0 ? encoded.data : blocks[l - 1].res3.data }
+
+    /// Extra gradients d loss/d (output of block l), (B·T, C) each, added during the next backward at block l's output
+    /// (distillation's hidden-state loss). Empty normally.
+    public var residualGradients: [Int: UnsafePointer<Float>] = [:]
 
     public func backward(dlogits: UnsafePointer<Float>) {
         let (b, t) = shape
@@ -124,6 +126,7 @@ public final class GPT: Network {
                           mean: lnfMean.data, rstd: lnfRstd.data, n: bt, c: c)
         for l in stride(from: config.n_layer - 1, through: 0, by: -1) {
             let k = "transformer/h/\(l)/", s = blocks[l]
+            if let extra = residualGradients[l] { Ops.addInPlace(dres.data, extra, bt * c) }
             // dres = d res3; res3 = res2 + drop(fcproj)
             var dbranch = UnsafePointer(dres.data)
             if drop > 0 {

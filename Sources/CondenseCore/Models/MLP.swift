@@ -4,6 +4,8 @@ public final class MLP: Network {
     public let params: ParameterStore
     public var architecture: Architecture { .mlp(config) }
     public var outputs: Int { config.classes }
+    public var int8Layers: [String: Int8Layer] = [:]
+    public var linearObserver: LinearObserver?
 
     private let widths: [Int]
     private var batch = 0
@@ -43,10 +45,8 @@ public final class MLP: Network {
         let p = training ? config.dropout : 0
         trainedDropout = p > 0
         for i in 0..<layers {
-            let w = params["layers/\(i)/weight"], bias = params["layers/\(i)/bias"]
             // acts[i] (B, C) · Wᵀ (C, OC) + b → pre[i] (B, OC)
-            linearForward(out: pre[i].data, inp: acts[i].data, weight: w.data, bias: bias.data,
-                          n: b, c: widths[i], oc: widths[i + 1])
+            linearLayer("layers/\(i)", out: pre[i].data, inp: acts[i].data, n: b, c: widths[i], oc: widths[i + 1], training: training)
             guard i < layers - 1 else { break }
             let n = b * widths[i + 1]
             switch config.activation {

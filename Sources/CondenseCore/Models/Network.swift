@@ -24,6 +24,10 @@ public protocol Network: AnyObject {
     func forward(_ input: NetworkInput, training: Bool, rng: inout RNG) -> UnsafeMutablePointer<Float>
     /// Back-propagates dlogits (rows, outputs) of the last training forward, accumulating into params.grads.
     func backward(dlogits: UnsafePointer<Float>)
+    /// INT8 linear layers by layer path; these run through the int8 kernel (inference only).
+    var int8Layers: [String: Int8Layer] { get set }
+    /// Called before every linear layer of a forward (calibration statistics); nil normally.
+    var linearObserver: LinearObserver? { get set }
 }
 
 extension Network {
@@ -43,11 +47,12 @@ extension Network {
     public var parameterCount: Int { architecture.parameterCount }
 }
 
-/// Builds the network for a model file (its tensors are shared, not copied).
+/// Builds the network for a model file (its float tensors are shared, not copied; int8 layers are packed for the kernel).
 public func makeNetwork(_ model: ModelFile) -> Network {
+    let p = model.isQuantized ? model.floatParameters : model.parameters
     switch model.architecture {
-    case .mlp(let c): return MLP(config: c, parameters: model.parameters)
-    case .gpt(let c): return GPT(config: c, parameters: model.parameters)
+    case .mlp(let c): return attachInt8(MLP(config: c, parameters: p), model)
+    case .gpt(let c): return attachInt8(GPT(config: c, parameters: p), model)
     }
 }
 

@@ -24,54 +24,66 @@ public struct EvalResult: Codable, Equatable, Sendable {
 public func evaluate(_ net: Network, on split: EvalSplit, splitName: String, batchSize: Int = 256,
                      context: Int = 0, maxBatches: Int = 0) throws -> EvalResult {
     let start = Date()
-    var lossSum = 0.0, count = 0, correct = 0, batches = 0
+    var lossSum = 0.0, count = 0, correct = 0
     let v = net.outputs
+    let probs = Tensor(zeros: [evalRows(split, batchSize: batchSize, context: context), v])
+    var pred = [Int32](repeating: 0, count: probs.shape[0])
+    try forEachEvalBatch(split, batchSize: batchSize, context: context, maxBatches: maxBatches) { input, y, rows in
+        let logits = net.predict(input)
+        let n = crossEntropyCount(targets: y, n: rows)
+        let mean = crossEntropyForward(probs: probs.data, losses: nil, logits: logits, targets: y, n: rows, v: v)
+        lossSum += Double(mean) * Double(n)
+        count += n
+        if case .images = split {
+            Ops.argmaxRows(&pred, logits, rows: rows, cols: v)
+            for i in 0..<rows where pred[i] == y[i] { correct += 1 }
+        }
+    }
+    let secs = Date().timeIntervalSince(start)
+    let loss = lossSum / Double(max(count, 1))
+    if case .images = split {
+        return EvalResult(metric_kind: .accuracy, split: splitName, loss: loss, accuracy: Double(correct) / Double(max(count, 1)),
+                          perplexity: nil, count: count, seconds: secs, throughput: Double(count) / max(secs, 1e-9))
+    }
+    return EvalResult(metric_kind: .loss, split: splitName, loss: loss, accuracy: nil, perplexity: Foundation.exp(loss),
+                      count: count, seconds: secs, throughput: Double(count) / max(secs, 1e-9))
+}
+
+/// Logit rows of the largest evaluation batch: B images, or B·T tokens (B shrinks with T so a batch stays ~8·batchSize tokens).
+public func evalRows(_ split: EvalSplit, batchSize: Int, context: Int) -> Int {
+    if case .images = split { return batchSize }
+    return max(1, batchSize / max(context / 8, 1)) * context
+}
+
+/// Calls `body` with each evaluation batch of a split, in order: the network input, the targets (−1 = ignored
+/// padding) and the number of logit rows (images, or B·T tokens). `maxBatches` > 0 stops early.
+public func forEachEvalBatch(_ split: EvalSplit, batchSize: Int, context: Int, maxBatches: Int = 0,
+                             _ body: (NetworkInput, UnsafePointer<Int32>, Int) throws -> Void) throws {
+    var batches = 0
     switch split {
     case .images(let data):
         var it = try ClassificationEvalIterator(data: data, batchSize: batchSize)
         let x = Tensor(zeros: [batchSize, data.features])
         var y = [Int32](repeating: 0, count: batchSize)
-        let probs = Tensor(zeros: [batchSize, v])
-        var pred = [Int32](repeating: 0, count: batchSize)
         while let rows = try it.next(x: x, y: &y) {
-            let logits = net.predict(.features(x.data, batch: rows))
-            y.withUnsafeBufferPointer { yp in
-                let mean = crossEntropyForward(probs: probs.data, losses: nil, logits: logits, targets: yp.baseAddress!, n: rows, v: v)
-                lossSum += Double(mean) * Double(rows)
-            }
-            Ops.argmaxRows(&pred, logits, rows: rows, cols: v)
-            for i in 0..<rows where pred[i] == y[i] { correct += 1 }
-            count += rows
+            try y.withUnsafeBufferPointer { try body(.features(x.data, batch: rows), $0.baseAddress!, rows) }
             batches += 1
             if maxBatches > 0 && batches >= maxBatches { break }
         }
-        let secs = Date().timeIntervalSince(start)
-        return EvalResult(metric_kind: .accuracy, split: splitName, loss: lossSum / Double(max(count, 1)),
-                          accuracy: Double(correct) / Double(max(count, 1)), perplexity: nil, count: count,
-                          seconds: secs, throughput: Double(count) / max(secs, 1e-9))
     case .tokens(let tokens):
         let t = context
         let b = max(1, batchSize / max(t / 8, 1))
         var it = try TextEvalIterator(tokens: tokens, batchSize: b, context: t)
         var x = [Int32](repeating: 0, count: b * t), y = [Int32](repeating: 0, count: b * t)
-        let probs = Tensor(zeros: [b * t, v])
         while let rows = try it.next(x: &x, y: &y) {
-            x.withUnsafeBufferPointer { xp in
-                y.withUnsafeBufferPointer { yp in
-                    let logits = net.predict(.tokens(xp.baseAddress!, batch: rows, seq: t))
-                    let n = crossEntropyCount(targets: yp.baseAddress!, n: rows * t)
-                    let mean = crossEntropyForward(probs: probs.data, losses: nil, logits: logits, targets: yp.baseAddress!, n: rows * t, v: v)
-                    lossSum += Double(mean) * Double(n)
-                    count += n
+            try x.withUnsafeBufferPointer { xp in
+                try y.withUnsafeBufferPointer { yp in
+                    try body(.tokens(xp.baseAddress!, batch: rows, seq: t), yp.baseAddress!, rows * t)
                 }
             }
             batches += 1
             if maxBatches > 0 && batches >= maxBatches { break }
         }
-        let secs = Date().timeIntervalSince(start)
-        let loss = lossSum / Double(max(count, 1))
-        return EvalResult(metric_kind: .loss, split: splitName, loss: loss, accuracy: nil, perplexity: Foundation.exp(loss),
-                          count: count, seconds: secs, throughput: Double(count) / max(secs, 1e-9))
     }
 }
 

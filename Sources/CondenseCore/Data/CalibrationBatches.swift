@@ -1,41 +1,49 @@
-// Calibration: a fixed set of training-split batches, drawn once and replayed for importance and layer ranking.
-import CondenseCore
+// CalibrationBatches: a fixed set of training-split batches, drawn once and replayed (pruning importance, quantization ranges).
 
-final class Calibration {
-    let batchSize: Int
-    let context: Int                 // T for text, 0 for images
+/// A calibration set error; the message names the option and what was expected.
+public struct CalibrationError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ message: String) { description = message }
+}
+
+public final class CalibrationBatches {
+    public let batchSize: Int
+    public let context: Int                 // T for text, 0 for images
     private var features: [Tensor] = []        // each (B, inputs)
     private var tokens: [[Int32]] = []         // each (B·T)
     private var targets: [[Int32]] = []        // each (B) or (B·T)
 
-    init(_ data: TaskData, architecture: Architecture, config: PruneConfig) throws {
-        guard config.calibration_batches >= 1 else {
-            throw PruneError("--calibration-batches: expected ≥ 1, found \(config.calibration_batches)")
+    /// `batches` batches of `batchSize` samples (images, or block_size-token sequences) from the training split.
+    public init(_ data: TaskData, architecture: Architecture, batches: Int, batchSize: Int, seed: UInt64) throws {
+        guard batches >= 1 else {
+            throw CalibrationError("--calibration-batches: expected ≥ 1, found \(batches)")
         }
-        guard config.calibration_batch_size >= 1 else {
-            throw PruneError("--calibration-batch-size: expected ≥ 1, found \(config.calibration_batch_size)")
+        guard batchSize >= 1 else {
+            throw CalibrationError("--calibration-batch-size: expected ≥ 1, found \(batchSize)")
         }
-        batchSize = config.calibration_batch_size
+        self.batchSize = batchSize
         if case .gpt(let c) = architecture { context = c.block_size } else { context = 0 }
         let tb: TrainBatches
         do {
-            tb = try TrainBatches(data, batchSize: batchSize, context: max(context, 1), seed: config.seed)
+            tb = try TrainBatches(data, batchSize: batchSize, context: max(context, 1), seed: seed)
         } catch {
-            throw PruneError("calibration data does not fit the model: \(error)")
+            throw CalibrationError("calibration data does not fit the model: \(error)")
         }
-        for _ in 0..<config.calibration_batches {
+        for _ in 0..<batches {
             try tb.next()
             if context == 0 { features.append(tb.x.copy()) } else { tokens.append(tb.tokens) }
             targets.append(tb.targets)
         }
     }
 
-    var count: Int { targets.count }
+    public var count: Int { targets.count }
     /// Samples: images or sequences.
-    var samples: Int { count * batchSize }
+    public var samples: Int { count * batchSize }
+    /// Logit rows per batch: B for images, B·T for text.
+    public var rows: Int { context == 0 ? batchSize : batchSize * context }
 
     /// Calls body with batch i as network input, its targets, and its logits rows (B or B·T).
-    func withBatch<R>(_ i: Int, _ body: (NetworkInput, UnsafePointer<Int32>, Int) throws -> R) rethrows -> R {
+    public func withBatch<R>(_ i: Int, _ body: (NetworkInput, UnsafePointer<Int32>, Int) throws -> R) rethrows -> R {
         try targets[i].withUnsafeBufferPointer { y in
             if context == 0 {
                 return try body(.features(features[i].data, batch: batchSize), y.baseAddress!, batchSize)
@@ -47,7 +55,7 @@ final class Calibration {
     }
 
     /// Mean cross-entropy of `net` over the calibration batches (inference forward).
-    func loss(_ net: Network) -> Double {
+    public func loss(_ net: Network) -> Double {
         let v = net.outputs
         let rows = context == 0 ? batchSize : batchSize * context
         let probs = Tensor(zeros: [rows, v])

@@ -1,0 +1,97 @@
+// QuantizeCommand: `condense quantize MODEL.h5 -o MODEL.int8.h5 [options]` turns a float model into an INT8 one.
+import ArgumentParser
+import CondenseCore
+import Foundation
+import Quantize
+
+struct QuantizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quantize",
+        abstract: "INT8 post-training quantization (per-channel weights; dynamic or calibrated static activations).",
+        discussion: "Unset options keep the QuantizeConfig defaults. Embeddings and LayerNorms stay float.")
+
+    @Argument(help: "A float model file (.h5).")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "INT8 model file to write.")
+    var output: String
+
+    @Option(help: "Data set for calibration and validation (default: shakespeare for gpt, fashion-mnist for mlp).")
+    var data: String?
+    @Option(help: "Data folder (default: the standard location).")
+    var dataDir: String = ""
+
+    @Option(help: "Activations: dynamic (per-token scales at run time) or static (calibrated per-tensor scales).")
+    var activations: String?
+    @Option(help: "Static scales by minmax, percentile or mse.")
+    var calibration: String?
+    @Option(help: "Percentile of |x| for --calibration percentile (e.g. 99.99).")
+    var percentile: Double?
+    @Option(help: "Calibration batches from the training split.")
+    var calibrationBatches: Int?
+    @Option(help: "Samples per calibration batch (images, or block_size-token sequences).")
+    var calibrationBatchSize: Int?
+    @Option(help: "Calibrate on this HDF5 file's `input` dataset instead (as predict reads it).")
+    var calibrationData: String?
+    @Option(help: "SmoothQuant migration strength α in [0, 1], or off.")
+    var smoothquant: String?
+    @Option(parsing: .singleValue, help: "Keep matching linear layers in float (glob over layer paths, e.g. '*/c_proj'); repeatable.")
+    var keep: [String] = []
+    @Option(help: "Validation batches for the metric before and after (0: the whole split).")
+    var valBatches: Int?
+    @Option(help: "Seed of the calibration sampler.")
+    var seed: UInt64?
+    @Flag(help: "Skip the latency measurements in the report.")
+    var noLatency = false
+
+    @Option(help: "Write the report as JSON here, and as Markdown beside it (.md).")
+    var report: String?
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func config() throws -> QuantizeConfig {
+        var c = QuantizeConfig()
+        if let activations { c.activations = activations }
+        if let calibration { c.calibration = calibration }
+        if let percentile { c.percentile = percentile }
+        if let calibrationBatches { c.calibration_batches = calibrationBatches }
+        if let calibrationBatchSize { c.calibration_batch_size = calibrationBatchSize }
+        if let calibrationData { c.calibration_data = calibrationData }
+        if let smoothquant {
+            guard let s = SmoothQuant(smoothquant) else {
+                throw QuantizeError("--smoothquant: expected \"off\" or a migration strength in [0, 1], found \"\(smoothquant)\"")
+            }
+            c.smoothquant = s
+        }
+        c.keep = keep
+        if let valBatches { c.val_batches = valBatches }
+        if let seed { c.seed = seed }
+        if noLatency { c.latency = false }
+        return c
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let cfg = try config()
+            try cfg.validate()
+            let m = try ModelFile.read(model)
+            let task = try TaskData.load(data ?? (m.architecture.family == "gpt" ? "shakespeare" : "fashion-mnist"), directory: dataDir)
+            var (q, r) = try quantize(m, config: cfg, data: task)
+            try q.write(to: output)
+            r.bytes_before = fileSize(model)
+            r.bytes_after = fileSize(output)
+            if let report {
+                try Data(r.json.utf8).write(to: URL(fileURLWithPath: report))
+                let md = (report.hasSuffix(".json") ? String(report.dropLast(5)) : report) + ".md"
+                try Data(quantizeMarkdown(r).utf8).write(to: URL(fileURLWithPath: md))
+            }
+            if json { emit(r.json); return }
+            emit(quantizeMarkdown(r))
+            emit("wrote \(output)")
+        }
+    }
+
+    private func fileSize(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+    }
+}
