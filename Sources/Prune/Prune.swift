@@ -8,6 +8,9 @@ import Foundation
 /// Bytes on disk are left for whoever writes the files.
 public func prune(_ model: ModelFile, config: PruneConfig, data: TaskData) throws -> (ModelFile, StageReport) {
     let start = Date()
+    if let layer = model.quantized.keys.sorted().first {
+        throw PruneError("\(layer): the model is already quantized (int8 qweight); prune a float model (prune comes before quantize)")
+    }
     let criterion = try config.criterion.parseChoice(PruneCriterion.self, option: "criterion")
     let layerCriterion = try config.layer_criterion.parseChoice(LayerCriterion.self, option: "layer-criterion")
     do {

@@ -10,6 +10,8 @@ public struct InspectReport: Codable {
     public let bytes_on_disk: Int
     public let vocabulary_size: Int?
     public let history: [JSONValue]
+    /// Int8 linear layers and their schemes (absent for a float model).
+    public let quantized_layers: [String: String]?
 
     public init(path: String) throws {
         let h = try ModelFile.readHeader(path)
@@ -21,6 +23,7 @@ public struct InspectReport: Codable {
         bytes_on_disk = h.fileBytes
         vocabulary_size = h.vocabulary?.count
         history = h.history
+        quantized_layers = h.quantization.isEmpty ? nil : h.quantization.mapValues(\.rawValue)
     }
 
     public var json: String { ((try? JSONValue(encoding: self)) ?? .null).jsonString(pretty: true) }
@@ -45,6 +48,10 @@ public struct InspectReport: Codable {
         }
         out.append("")
         out.append("  parameters: \(parameters.formatted(grouping: true))")
+        if let q = quantized_layers {
+            let schemes = Set(q.values).sorted().joined(separator: ", ")
+            out.append("  quantized: \(q.count) linear layer(s) in int8 (\(schemes)); embeddings and LayerNorms in float32")
+        }
         out.append("  size on disk: \(bytes_on_disk.formatted(grouping: true)) bytes (\(formatBytes(bytes_on_disk)))")
         out.append("  history: \(history.isEmpty ? "none" : "\(history.count) record(s)")")
         // One line per record; the full records (configs, kept indices, metrics) are in --json.
