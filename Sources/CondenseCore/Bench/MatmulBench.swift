@@ -16,6 +16,10 @@ public struct MatmulBenchResult: Codable {
     public var peak_int8_gops: Double
     public var int8_path: String
     public var threads: Int
+    /// Streaming read bandwidth over a buffer the size of the int8 weights (N·K bytes), on the kernel's threads.
+    public var weight_read_gbs: Double
+    /// The memory roofline for M = 1: each weight byte feeds one multiply-add (2 ops), so 2 × weight_read_gbs.
+    public var m1_roofline_gops: Double
 }
 
 public enum MatmulBench {
@@ -44,12 +48,13 @@ public enum MatmulBench {
         // Enough repetitions that small shapes are timed over ~0.1 s or more.
         let work = 2 * Double(m) * Double(k) * Double(n)
         let r = max(reps, min(2000, Int(2e10 / max(work, 1))))
+        let gbs = ci8_bench_read_gbs(n * k, Int32(max(20, min(2000, Int(4e9 / Double(n * k))))), 0)
         return MatmulBenchResult(m: m, k: k, n: n,
                                  int8_gops: ci8_bench_gemm(m, k, n, Int32(r), 1, nil),
                                  int8_raw_gops: ci8_bench_gemm(m, k, n, Int32(r), 0, nil),
                                  sgemm_gflops: sgemmGFLOPS(m: m, k: k, n: n, reps: max(3, r / 4)),
                                  peak_int8_gops: peak,
                                  int8_path: String(cString: ci8_path_name(ci8_active_path())),
-                                 threads: Int(ci8_get_threads()))
+                                 threads: Int(ci8_get_threads()), weight_read_gbs: gbs, m1_roofline_gops: 2 * gbs)
     }
 }
