@@ -49,6 +49,9 @@ public final class Trainer {
 
     /// Runs (or, with `resume`, continues) training. Without `resume`, an existing checkpoint is an error.
     public func run(resume: Bool) throws -> Result {
+        if let layer = net.int8Layers.keys.sorted().first {
+            throw FormatError(file: runDir, path: layer, "this layer is int8: a quantized model cannot be trained; distill or fine-tune the float model, then quantize")
+        }
         try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
         let optimizer = AdamW(params: net.params, beta1: options.beta1, beta2: options.beta2, eps: options.eps,
                               weightDecay: options.weight_decay)
