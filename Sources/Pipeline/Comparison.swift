@@ -1,0 +1,23 @@
+// Comparison: `condense report A.h5 B.h5 …`: any models measured alike into the report table, the first as reference.
+import CondenseCore
+import Foundation
+
+/// Measures every model on `data` (the report split, latency, GPT generation speed) and builds the same table as a
+/// run's report.md; the first model is the reference for deltas, % of params and speed-ups.
+public func compareModels(_ paths: [String], data name: String, directory: String = "",
+                          options: ReportOptions = ReportOptions()) throws -> RunReport {
+    guard !paths.isEmpty else { throw FormatError(file: "report", "expected at least one model file") }
+    guard ReportOptions.splits.contains(options.split) else {
+        throw FormatError(file: "report", path: "--split", "expected val or test, found \"\(options.split)\"")
+    }
+    for p in paths where !FileManager.default.fileExists(atPath: p) {
+        throw FormatError(file: p, "no such file")
+    }
+    let data = try TaskData.load(name, directory: directory)
+    let measurer = try Measurer(data: data, options: options)
+    let rows = try paths.map { try measurer.measure($0) }
+    var names = paths.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
+    // Same stem twice (runs/a/teacher.h5, runs/b/teacher.h5): use the paths.
+    if Set(names).count < names.count { names = paths }
+    return RunReport(names: names, stages: names.map { _ in nil }, measurements: rows, data: data.name, options: options)
+}

@@ -1,0 +1,197 @@
+// Recipe+Validate: every check that can be made before any work starts: values and ranges, stage order, files.
+import CondenseCore
+import Distill
+import Foundation
+import Prune
+import Quantize
+
+extension Recipe {
+    /// Checks the whole recipe: values and ranges of every section and stage, the stage-order rules, and that the
+    /// teacher (or its training config), the student and the data fit together. Reads model headers only.
+    mutating func validate() throws {
+        try need(data.name.isEmpty || TrainConfig.dataSets.contains(data.name), "data.name",
+                 "one of \(TrainConfig.dataSets.joined(separator: ", ")) (or empty: from the teacher's family)", "\"\(data.name)\"")
+        try need(ReportOptions.splits.contains(report.split), "report.split", "val or test", "\"\(report.split)\"")
+        try need(report.eval_batches >= 0, "report.eval_batches", "≥ 0 (0: the whole split)", report.eval_batches)
+        try need(report.latency_runs >= 1, "report.latency_runs", "≥ 1", report.latency_runs)
+        try need(report.generate_tokens >= 0, "report.generate_tokens", "≥ 0 (0 disables it)", report.generate_tokens)
+        try checkStageOrder()
+        for stage in stages {
+            switch stage {
+            case .prune(let c): try validatePrune(c)
+            case .distill(let c): try validateDistill(c)
+            case .quantize(let c): try validateQuantize(c)
+            }
+        }
+        try validateModels()
+    }
+
+    /// Throws "FILE: KEY: expected …, found … (line N)" unless `ok`.
+    func need(_ ok: Bool, _ key: String, _ expected: String, _ found: Any) throws {
+        if !ok { throw FormatError(file: file, path: key, "expected \(expected), found \(found)\(line(key))") }
+    }
+
+    // MARK: stages
+
+    func validatePrune(_ c: PruneConfig) throws {
+        let crit = PruneCriterion.allCases.map(\.rawValue), layerCrit = LayerCriterion.allCases.map(\.rawValue)
+        try need(crit.contains(c.criterion), "prune.criterion", "one of \(crit.joined(separator: ", "))", "\"\(c.criterion)\"")
+        try need(layerCrit.contains(c.layer_criterion), "prune.layer_criterion", "one of \(layerCrit.joined(separator: ", "))",
+                 "\"\(c.layer_criterion)\"")
+        try need(c.calibration_batches >= 1, "prune.calibration_batches", "≥ 1", c.calibration_batches)
+        try need(c.calibration_batch_size >= 1, "prune.calibration_batch_size", "≥ 1", c.calibration_batch_size)
+        try need(c.val_batches >= 0, "prune.val_batches", "≥ 0 (0: the whole split)", c.val_batches)
+        try need(c.search_val_batches >= 1, "prune.search_val_batches", "≥ 1", c.search_val_batches)
+        try need(c.max_candidates >= 1, "prune.max_candidates", "≥ 1", c.max_candidates)
+        try need(c.drop_layers.allSatisfy { $0 >= 0 }, "prune.drop_layers", "block indices ≥ 0", c.drop_layers)
+        for (key, value) in [("layers", c.layers), ("ffn", c.ffn), ("heads", c.heads), ("embd", c.embd), ("target_params", c.target_params)] {
+            try need(Self.isSizeTarget(value), "prune.\(key)", "a count (512) or a ratio (50% or 0.5), or empty", "\"\(value)\"")
+        }
+        try need(c.hidden.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { Self.isSizeTarget(String($0)) && !$0.isEmpty }
+                 || c.hidden.isEmpty, "prune.hidden", "widths as counts or ratios, one for all layers or one per layer (\"300\", \"25%\", \"600,300\")",
+                 "\"\(c.hidden)\"")
+        let targets = [!c.drop_layers.isEmpty, !c.layers.isEmpty, !c.ffn.isEmpty, !c.heads.isEmpty, !c.embd.isEmpty, !c.hidden.isEmpty,
+                       !c.target_params.isEmpty]
+        if !targets.contains(true) {
+            throw FormatError(file: file, path: "prune",
+                              "no target given\(line("prune")); set hidden (mlp), layers, drop_layers, ffn, heads or embd (gpt), or target_params")
+        }
+    }
+
+    /// "", a positive count, "P%" with 0 < P ≤ 100, or a ratio in (0, 1).
+    static func isSizeTarget(_ s: String) -> Bool {
+        let t = s.trimmingCharacters(in: .whitespaces)
+        if t.isEmpty { return true }
+        if t.hasSuffix("%") { return Double(t.dropLast()).map { $0 > 0 && $0 <= 100 } ?? false }
+        if let n = Int(t) { return n >= 1 }
+        return Double(t).map { $0 > 0 && $0 < 1 } ?? false
+    }
+
+    func validateDistill(_ c: DistillConfig) throws {
+        do {
+            try c.validate()
+        } catch let e as FormatError {
+            // DistillConfig names its keys bare ("alpha", "lr"); give them their recipe path and line.
+            let key = e.path ?? ""
+            let top = (try? JSONValue(encoding: DistillConfig()))?[key] != nil
+            let path = key.isEmpty ? "distill" : top ? "distill.\(key)" : "distill.train.\(key)"
+            throw FormatError(file: file, path: path, e.message + line(path))
+        }
+        try need(c.train.epochs >= 0, "distill.train.epochs", "≥ 0", c.train.epochs)
+        try need(c.train.warmup_steps >= 0, "distill.train.warmup_steps", "≥ 0", c.train.warmup_steps)
+        try need(c.train.eval_every >= 0, "distill.train.eval_every", "≥ 0", c.train.eval_every)
+        try need(c.train.eval_batches >= 0, "distill.train.eval_batches", "≥ 0", c.train.eval_batches)
+        try need(c.train.checkpoint_every >= 0, "distill.train.checkpoint_every", "≥ 0", c.train.checkpoint_every)
+        try need(c.train.log_every >= 1, "distill.train.log_every", "≥ 1", c.train.log_every)
+    }
+
+    func validateQuantize(_ c: QuantizeConfig) throws {
+        try need(QuantizeConfig.activationModes.contains(c.activations), "quantize.activations",
+                 QuantizeConfig.activationModes.joined(separator: " or "), "\"\(c.activations)\"")
+        try need(QuantizeConfig.calibrationMethods.contains(c.calibration), "quantize.calibration",
+                 "one of \(QuantizeConfig.calibrationMethods.joined(separator: ", "))", "\"\(c.calibration)\"")
+        try need(c.percentile > 0 && c.percentile <= 100, "quantize.percentile", "a percentile in (0, 100]", c.percentile)
+        try need(c.calibration_batches >= 1, "quantize.calibration_batches", "≥ 1", c.calibration_batches)
+        try need(c.calibration_batch_size >= 1, "quantize.calibration_batch_size", "≥ 1", c.calibration_batch_size)
+        try need(c.val_batches >= 0, "quantize.val_batches", "≥ 0 (0: the whole split)", c.val_batches)
+        if let a = c.smoothquant.alpha { try need(a >= 0 && a <= 1, "quantize.smoothquant", "\"off\" or a migration strength in [0, 1]", a) }
+        try need(c.keep.allSatisfy { !$0.isEmpty }, "quantize.keep", "non-empty layer patterns", c.keep)
+        do { try c.validate() } catch let e as QuantizeError {
+            // QuantizeConfig names its options as the CLI does ("--val-batches"); give the recipe key and line.
+            let text = e.description
+            let option = text.hasPrefix("--") ? String(text.dropFirst(2).prefix { $0 != ":" }).replacingOccurrences(of: "-", with: "_") : ""
+            let path = option.isEmpty ? "quantize" : "quantize.\(option)"
+            let message = option.isEmpty ? text : String(text.drop { $0 != ":" }.dropFirst(2))
+            throw FormatError(file: file, path: path, message + line(path))
+        }
+    }
+
+    // MARK: files
+
+    /// The teacher exists (or has a valid training config), the student exists, and both fit the data.
+    mutating func validateModels() throws {
+        if teacher.path.isEmpty && student.isEmpty {
+            throw FormatError(file: file, path: "teacher.path",
+                              "expected a teacher model file (or a student to start from), found neither\(line("teacher"))")
+        }
+        var family: String?
+        var arch: Architecture?
+        if !teacher.path.isEmpty {
+            if FileManager.default.fileExists(atPath: teacher.path) {
+                let h = try ModelFile.readHeader(teacher.path)
+                family = h.architecture.family
+                arch = h.architecture
+                if !h.quantization.isEmpty && stages.contains(where: { $0.kind != .quantize }) {
+                    throw FormatError(file: file, path: "teacher.path",
+                                      "\(teacher.path) is already quantized (int8); prune and distill need a float teacher\(line("teacher.path"))")
+                }
+            } else if teacher.config.isEmpty {
+                throw FormatError(file: file, path: "teacher.path",
+                                  "the teacher \(teacher.path) does not exist\(line("teacher.path")); train it first, or set teacher.config to a training config (such as recipes/teachers/fashion-mlp.yaml) to train it when it is missing")
+            } else {
+                let cfg: TrainConfig
+                do { cfg = try TrainConfig.load(path: teacher.config) } catch let e as FormatError {
+                    throw FormatError(file: file, path: "teacher.config", "\(e)\(line("teacher.config"))")
+                }
+                family = cfg.model["family"]?.string
+                if !data.name.isEmpty && cfg.data.name != data.name {
+                    throw FormatError(file: file, path: "data.name",
+                                      "expected \(cfg.data.name) (the data set the teacher config \(teacher.config) trains on), found \(data.name)\(line("data.name"))")
+                }
+            }
+        }
+        if !student.isEmpty {
+            guard FileManager.default.fileExists(atPath: student) else {
+                throw FormatError(file: file, path: "student", "the student \(student) does not exist\(line("student"))")
+            }
+            let h = try ModelFile.readHeader(student)
+            if let f = family, f != h.architecture.family {
+                throw FormatError(file: file, path: "student",
+                                  "expected a \(f) model (the teacher's family), found \(h.architecture.family) in \(student)\(line("student"))")
+            }
+            family = h.architecture.family
+            arch = h.architecture
+            if !h.quantization.isEmpty && stages.contains(where: { $0.kind != .quantize }) {
+                throw FormatError(file: file, path: "student", "\(student) is already quantized (int8); prune and distill need a float model\(line("student"))")
+            }
+        }
+        if let family {
+            let expected = family == "gpt" ? "shakespeare" : "fashion-mnist"
+            try need(data.name.isEmpty || data.name == expected, "data.name", "\(expected) (the data set a \(family) model fits)", data.name)
+            data.name = expected
+            if case .prune(let c)? = stages.first(where: { $0.kind == .prune }) { try checkPruneFamily(c, family: family, arch: arch) }
+        }
+    }
+
+    /// Targets for the other family are an error, and counts larger than the model's dimension too.
+    func checkPruneFamily(_ c: PruneConfig, family: String, arch: Architecture?) throws {
+        let gptOnly = [("drop_layers", !c.drop_layers.isEmpty), ("layers", !c.layers.isEmpty), ("ffn", !c.ffn.isEmpty),
+                       ("heads", !c.heads.isEmpty), ("embd", !c.embd.isEmpty)]
+        if family == "mlp", let (k, _) = gptOnly.first(where: { $0.1 }) {
+            throw FormatError(file: file, path: "prune.\(k)", "applies to gpt models only; the teacher is an mlp (use hidden or target_params)\(line("prune.\(k)"))")
+        }
+        if family == "gpt" && !c.hidden.isEmpty {
+            throw FormatError(file: file, path: "prune.hidden", "applies to mlp models only; the teacher is a gpt (use layers, ffn, heads, embd or target_params)\(line("prune.hidden"))")
+        }
+        func count(_ s: String) -> Int? { s.hasSuffix("%") ? nil : Int(s.trimmingCharacters(in: .whitespaces)) }
+        switch arch {
+        case .mlp(let m)?:
+            let parts = c.hidden.split(separator: ",").map(String.init)
+            if !parts.isEmpty {
+                try need(parts.count == 1 || parts.count == m.hidden.count, "prune.hidden",
+                         "1 or \(m.hidden.count) widths (the model has \(m.hidden.count) hidden layers)", "\"\(c.hidden)\"")
+                for (j, p) in parts.enumerated() {
+                    let full = m.hidden[parts.count == 1 ? 0 : j]
+                    if let n = count(p) { try need(n <= full, "prune.hidden", "at most \(full) units (the teacher's width)", n) }
+                }
+            }
+        case .gpt(let g)?:
+            for (k, v, full) in [("layers", c.layers, g.n_layer), ("ffn", c.ffn, g.ffn_hidden), ("heads", c.heads, g.n_head), ("embd", c.embd, g.n_embd)] {
+                if let n = count(v) { try need(n <= full, "prune.\(k)", "at most \(full) (the model's size)", n) }
+            }
+            try need(c.drop_layers.allSatisfy { $0 < g.n_layer }, "prune.drop_layers", "block indices below \(g.n_layer)", c.drop_layers)
+        case nil: break
+        }
+    }
+
+}

@@ -1,0 +1,54 @@
+// Report: `condense report A.h5 B.h5 … --data NAME` measures any models into the report table (first = reference).
+import ArgumentParser
+import CondenseCore
+import Foundation
+import Pipeline
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare models: params, bytes, metric and delta, latency and speed-up (GPT: generation tokens/s).",
+        discussion: "The first model is the reference for deltas, % of params and speed-ups.")
+
+    @Argument(help: "Model files (.h5); the first is the reference.")
+    var models: [String]
+
+    @Option(help: "Data set: fashion-mnist or shakespeare (default: from the first model's family).")
+    var data: String?
+    @Option(help: "Data folder (default: the standard location).")
+    var dataDir = ""
+    @Option(help: "Split of the metric: test or val.")
+    var split = "test"
+    @Option(help: "Batches of the split to evaluate (0: the whole split).")
+    var evalBatches = 0
+    @Option(help: "Timed repetitions per latency figure (the median is reported).")
+    var latencyRuns = 7
+    @Option(help: "GPT: tokens generated at batch 1 to time generation (0 disables it).")
+    var generateTokens = 100
+    @Flag(help: "Skip the latency measurements.")
+    var noLatency = false
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+    @Option(help: "Also write the table as Markdown to this file.")
+    var markdown: String?
+
+    func run() throws {
+        try reportingErrors {
+            guard !models.isEmpty else { throw ValidationError("expected at least one model file") }
+            guard latencyRuns >= 1 else { throw ValidationError("--latency-runs: expected ≥ 1, found \(latencyRuns)") }
+            guard evalBatches >= 0 else { throw ValidationError("--eval-batches: expected ≥ 0, found \(evalBatches)") }
+            guard generateTokens >= 0 else { throw ValidationError("--generate-tokens: expected ≥ 0, found \(generateTokens)") }
+            var o = ReportOptions()
+            o.split = split; o.eval_batches = evalBatches; o.latency_runs = latencyRuns; o.generate_tokens = generateTokens
+            o.latency = !noLatency
+            let name = try data ?? (ModelFile.readHeader(models[0]).architecture.family == "gpt" ? "shakespeare" : "fashion-mnist")
+            let r = try compareModels(models, data: name, directory: dataDir, options: o)
+            if let markdown {
+                let text = "# Condense report\n\n" + r.legend + "\n" + r.table
+                try writeAtomically(to: markdown) { tmp in try Data(text.utf8).write(to: URL(fileURLWithPath: tmp)) }
+            }
+            if json { emit(r.json); return }
+            emit(r.legend)
+            emit(r.table)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+// Run: `condense run RECIPE.yaml [--output DIR] [--force]` runs a recipe end to end: a thin shell over Pipeline.runRecipe.
+import ArgumentParser
+import CondenseCore
+import Foundation
+import Pipeline
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a recipe end to end (its pruning, distillation and INT8 stages), then write report.json, report.md and plots.",
+        discussion: """
+            Stages write OUTPUT/01-prune.h5, 02-distill.h5, 03-quantize.h5 (numbered by position). A re-run skips every \
+            stage whose input digest and resolved options are unchanged, and continues an interrupted one from its checkpoint.
+            """)
+
+    @Argument(help: "The recipe (YAML); see recipes/ and docs/RECIPES.md.")
+    var recipe: String
+
+    @Option(name: .shortAndLong, help: "Output folder (default: the recipe's output, else runs/RECIPE-NAME).")
+    var output: String?
+
+    @Flag(help: "Redo every stage and re-measure every model, even when nothing changed.")
+    var force = false
+
+    @Option(name: .customLong("set"), help: "Override one recipe value, e.g. --set distill.alpha=0.5 or --set seed=7 (repeatable).")
+    var overrides: [String] = []
+
+    @Flag(help: "Validate the recipe, print it resolved (every default filled in), and stop.")
+    var dryRun = false
+
+    @Flag(help: "No progress lines on stderr.")
+    var quiet = false
+
+    func run() throws {
+        try reportingErrors {
+            let r = try Recipe.load(path: recipe, overrides: overrides, output: output)
+            if dryRun { emit(r.resolvedYAML); return }
+            let s = try runRecipe(r, options: RunOptions(force: force, quiet: quiet))
+            emit(s.report.legend)
+            emit(s.report.table)
+            let counts = Dictionary(grouping: s.outcomes, by: \.status).mapValues(\.count)
+            let done = ["ran", "resumed", "skipped"].compactMap { k in counts[k].map { "\($0) \(k)" } }.joined(separator: ", ")
+            emit("stages: \(done.isEmpty ? "none" : done); wrote \(s.reportJSON), \(s.reportMarkdown)")
+        }
+    }
+}
