@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries, found through pkg-config. Each holds a header-only shim (static inline functions)
@@ -40,7 +41,8 @@ let package = Package(
         .target(name: "Distill", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
         .target(name: "Quantize", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
         // Recipes, resumable runs and reports over the three stages.
-        .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", .product(name: "Yams", package: "Yams"),
+                                                .product(name: "Crypto", package: "swift-crypto")]),
 
         .executableTarget(
             name: "condense",

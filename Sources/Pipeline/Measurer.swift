@@ -42,7 +42,7 @@ public final class Measurer {
         let net = makeNetwork(model)
         if splitData == nil { splitData = try data.split(DataSplit(rawValue: options.split) ?? .test) }
         let eval = try evaluate(net, on: splitData!, splitName: options.split, context: net.context, maxBatches: options.eval_batches)
-        var m = Measurement(file: path, sha256: try sha256 ?? SHA256.file(path), params: model.parameterCount,
+        var m = Measurement(file: path, sha256: try sha256 ?? FileDigest.file(path), params: model.parameterCount,
                             bytes: fileSize(path) ?? 0, quantized: model.isQuantized, architecture: model.architecture.json(),
                             eval: eval)
         if options.latency {
@@ -72,7 +72,7 @@ final class MeasurementCache {
     }
 
     func measure(_ file: String, with m: Measurer) throws -> Measurement {
-        let sha = try SHA256.file(file)
+        let sha = try FileDigest.file(file)
         let k = m.key(sha256: sha)
         if var hit = entries[k] { hit.file = file; return hit }
         let r = try m.measure(file, sha256: sha)

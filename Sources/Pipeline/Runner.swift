@@ -55,7 +55,7 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
     }
 
     let data = try TaskData.load(recipe.data.name, directory: recipe.data.directory)
-    let teacherSHA = recipe.teacher.path.isEmpty ? nil : try SHA256.file(recipe.teacher.path)
+    let teacherSHA = recipe.teacher.path.isEmpty ? nil : try FileDigest.file(recipe.teacher.path)
     var teacherModel: ModelFile?
     var input = recipe.inputPath
     var outcomes: [StageOutcome] = []
@@ -66,12 +66,12 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
         let name = recipe.outputName(i)
         let modelPath = out + "/" + name + ".h5", recordPath = out + "/" + name + ".json", runDir = out + "/" + name + ".run"
         let tag = "[\(i + 1)/\(recipe.stages.count)] \(stage.kind.rawValue)"
-        let key = StageKey(stage: stage.kind.rawValue, input: input, input_sha256: try SHA256.file(input),
+        let key = StageKey(stage: stage.kind.rawValue, input: input, input_sha256: try FileDigest.file(input),
                            teacher_sha256: stage.kind == .distill ? teacherSHA : nil, data: recipe.data, config: stage.config,
                            tool_version: Condense.version)
         let old = StageRecord.read(recordPath)
         if let old, old.status == "done", old.key == key, let sha = old.output_sha256, fm.fileExists(atPath: modelPath),
-           (try? SHA256.file(modelPath)) == sha, let r = old.report {
+           (try? FileDigest.file(modelPath)) == sha, let r = old.report {
             log("\(tag): inputs and config unchanged; skipped (\(modelPath))")
             outcomes.append(StageOutcome(stage: stage.kind.rawValue, file: modelPath, status: "skipped", seconds: 0))
             reports.append(r)
@@ -102,7 +102,7 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
         try result.write(to: modelPath)
         report.bytes_before = fileSize(input)
         report.bytes_after = fileSize(modelPath)
-        try StageRecord(status: "done", key: key, output: modelPath, output_sha256: try SHA256.file(modelPath), report: report)
+        try StageRecord(status: "done", key: key, output: modelPath, output_sha256: try FileDigest.file(modelPath), report: report)
             .write(recordPath)
         let secs = Date().timeIntervalSince(t0)
         log(String(format: "%@: wrote %@ (%d parameters, %@ %@ → %@ on val) in %.0f s", tag, modelPath, report.params_after,
