@@ -164,8 +164,16 @@ enum Fixture {
 
     @Test func quantizedNetworksRefuseToTrain() throws {
         let (q, _) = try quantize(Fixture.mlp(), config: Fixture.quick, data: Fixture.fashion)
-        #expect(makeNetwork(q).isQuantized)
+        let net = makeNetwork(q)
+        #expect(net.isQuantized)
         #expect(!makeNetwork(Fixture.mlp()).isQuantized)
+        var o = TrainingOptions()
+        o.steps = 1; o.epochs = 0
+        let run = TestSupport.tempDir("q-train").path
+        let msg = Fixture.message { _ = try Trainer(net: net, data: Fixture.fashion, options: o, seed: 1, runDir: run, config: .null).run(resume: false) }
+        #expect(msg.contains("layers/0") && msg.contains("quantized model cannot be trained"), "\(msg)")
+        let again = Fixture.message { _ = try quantize(q, config: Fixture.quick, data: Fixture.fashion) }
+        #expect(again.contains("already quantized"), "\(again)")
     }
 
     @Test func globMatchesWholePaths() {
