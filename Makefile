@@ -1,7 +1,7 @@
 # Condense: the two Quick-start commands (`make run`, `make test`) and a few conveniences.
 .PHONY: run test build bootstrap clean
 
-# The main job: set up a fresh machine, build, and run the most complete flow that exists.
+# The main job: set up a fresh machine, build, and run the default recipe end to end (tools/run-main).
 run: bootstrap build
 	tools/run-main
 
