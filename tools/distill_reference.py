@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # distill_reference: an independent numpy (float64) reference of the distillation loss, its gradient by central differences.
-"""Usage: distill_reference.py IN.bin ROWS COLS ALPHA T DIVERGENCE BETA
+"""Usage: distill_reference.py IN.bin ROWS COLS ALPHA T DIVERGENCE BETA [TOPK]
+       distill_reference.py hidden IN.bin ROWS CS CT KIND PROJ
 
 IN.bin holds float32, row-major: student logits (ROWS, COLS), teacher logits (ROWS, COLS), targets (ROWS) as floats
 (-1 ignores a row). Prints JSON {"loss", "divergence", "ce", "grad": [ROWS*COLS]}, where
@@ -9,6 +10,16 @@ IN.bin holds float32, row-major: student logits (ROWS, COLS), teacher logits (RO
 
 averaged over the rows with a target >= 0, D being forward KL(P||Q), reverse KL(Q||P) or the GKD paper's
 JSD(beta)(P||Q) = beta*KL(P||M) + (1-beta)*KL(Q||M), M = beta*P + (1-beta)*Q, with P the teacher and Q the student.
+
+With TOPK > 0 the teacher is first replaced by what a top-k teacher cache serves (docs/ARCHITECTURE.md, "Teacher
+cache"): its T = 1 log-probabilities keep their top-k values, and the missing mass m = 1 - sum(top-k probabilities),
+floored at 1e-12, is spread uniformly over the other COLS - k classes (each gets log(m / (COLS - k))).
+
+The hidden mode checks the hidden-state loss of one matched block pair. IN.bin holds float32: student hidden states
+h_s (ROWS, CS), teacher hidden states h_t (ROWS, CT), then, with PROJ = 1, the projection P (CT, CS), then targets
+(ROWS) as floats (-1 ignores a row). With x = P h_s (h_s when PROJ = 0), per row
+    cosine: 1 - x.t / (|x| |t|)        mse: |x - t|^2 / |t|^2,
+averaged over the counted rows. Prints JSON {"loss", "grad_hs": [ROWS*CS], "grad_w": [CT*CS]} (central differences).
 """
 import json
 import sys
@@ -43,12 +54,73 @@ def terms(zs, zt, y, alpha, t, div, beta):
     return alpha * t * t * d + (1 - alpha) * ce, d, ce
 
 
+def top_k_teacher(zt, k):
+    lp = log_softmax(zt)
+    out = np.empty_like(lp)
+    cols = lp.shape[1]
+    for i in range(lp.shape[0]):
+        top = np.argsort(-lp[i], kind="stable")[:k]
+        if k < cols:
+            m = max(1.0 - np.exp(lp[i, top]).sum(), 1e-12)
+            out[i, :] = np.log(m / (cols - k))
+        out[i, top] = lp[i, top]
+    return out
+
+
+def hidden_loss(hs, ht, w, y, kind):
+    keep = y >= 0
+    x = hs @ w.T if w is not None else hs
+    x, t = x[keep], ht[keep]
+    if kind == "cosine":
+        per = 1 - (x * t).sum(1) / (np.linalg.norm(x, axis=1) * np.linalg.norm(t, axis=1))
+    elif kind == "mse":
+        per = ((x - t) ** 2).sum(1) / (t ** 2).sum(1)
+    else:
+        raise SystemExit(f"unknown hidden loss {kind}")
+    return per.mean()
+
+
+def central(f, a, h=1e-6):
+    g = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        old = a[idx]
+        a[idx] = old + h
+        up = f()
+        a[idx] = old - h
+        down = f()
+        a[idx] = old
+        g[idx] = (up - down) / (2 * h)
+    return g
+
+
+def hidden_main(args):
+    path, rows, cs, ct, kind, proj = args
+    rows, cs, ct, proj = int(rows), int(cs), int(ct), proj == "1"
+    raw = np.fromfile(path, dtype=np.float32).astype(np.float64)
+    o = 0
+    hs = raw[o:o + rows * cs].reshape(rows, cs); o += rows * cs
+    ht = raw[o:o + rows * ct].reshape(rows, ct); o += rows * ct
+    w = None
+    if proj:
+        w = raw[o:o + ct * cs].reshape(ct, cs); o += ct * cs
+    y = raw[o:o + rows]
+    f = lambda: hidden_loss(hs, ht, w, y, kind)
+    out = {"loss": f(), "grad_hs": central(f, hs).ravel().tolist()}
+    out["grad_w"] = central(f, w).ravel().tolist() if proj else []
+    print(json.dumps(out))
+
+
 def main():
+    if sys.argv[1] == "hidden":
+        return hidden_main(sys.argv[2:8])
     path, rows, cols, alpha, t, div, beta = sys.argv[1:8]
     rows, cols, alpha, t, beta = int(rows), int(cols), float(alpha), float(t), float(beta)
+    topk = int(sys.argv[8]) if len(sys.argv) > 8 else 0
     raw = np.fromfile(path, dtype=np.float32).astype(np.float64)
     n = rows * cols
     zs, zt, y = raw[:n].reshape(rows, cols), raw[n:2 * n].reshape(rows, cols), raw[2 * n:2 * n + rows]
+    if topk > 0:
+        zt = top_k_teacher(zt, topk)
     loss, d, ce = terms(zs, zt, y, alpha, t, div, beta)
     grad = np.zeros_like(zs)
     h = 1e-5

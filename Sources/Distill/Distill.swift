@@ -22,6 +22,13 @@ public func distill(student: ModelFile, teacher: ModelFile, config: DistillConfi
     let start = Date()
     try config.validate()
     try checkPair(student: student, teacher: teacher, data: data)
+    if config.hidden_loss != .none {
+        guard case .gpt(let sc) = student.architecture, case .gpt(let tc) = teacher.architecture else {
+            throw FormatError(file: "distill", path: "hidden_loss",
+                              "the hidden-state loss is implemented for GPT students (block outputs); this is a \(student.architecture.family) model, so set hidden_loss: none")
+        }
+        _ = try hiddenPairs(config, student: sc, teacher: tc)
+    }
     let dir = run.runDir.isEmpty
         ? FileManager.default.temporaryDirectory.appendingPathComponent("condense-distill-\(getpid())-\(UUID().uuidString.prefix(8))").path
         : run.runDir
@@ -36,11 +43,21 @@ public func distill(student: ModelFile, teacher: ModelFile, config: DistillConfi
     let teacherNet = makeNetwork(teacher)
     let source: TeacherSource
     var onlineRowSeconds: Double?
+    let topK = config.cacheTopK(outputs: teacherNet.outputs)
     if config.cache_teacher {
         let path = config.cache_path.isEmpty ? dir + "/teacher-cache.h5" : config.cache_path
-        let cache = try CachedTeacher.open(path: path, teacher: teacher, net: teacherNet, data: data)
-        onlineRowSeconds = timeOnlineTeacher(teacherNet, data: data, batch: config.train.batch_size)
-        log(cache.reused ? "teacher cache: reused \(path)" : String(format: "teacher cache: built %@ in %.1f s", path, cache.buildSeconds))
+        // Text: the windows of the batches the search and the final run draw (both replay the same sampler).
+        let total = totalSteps(config.train, data: data)
+        let plan = plannedSearch(config.candidates, eta: config.search_eta, budget: Int(Double(total) * config.search_share))
+        let textBatches = max(total - plan.steps, plan.largestRung, 1) * config.train.grad_accum
+        let cache = try CachedTeacher.open(path: path, teacher: teacher, net: teacherNet, data: data, topK: topK,
+                                           batch: config.train.batch_size, context: makeNetwork(student).context,
+                                           seed: config.seed, textBatches: textBatches)
+        onlineRowSeconds = timeOnlineTeacher(teacherNet, data: data, batch: config.train.batch_size,
+                                             context: makeNetwork(student).context)
+        let what = topK.map { "top-\($0) log-probabilities" } ?? "full distributions"
+        log(cache.reused ? "teacher cache: reused \(path) (\(what))"
+                         : String(format: "teacher cache: built %@ (%@) in %.1f s", path, what, cache.buildSeconds))
         source = cache
     } else {
         source = TeacherSource(net: teacherNet)
@@ -96,6 +113,7 @@ public func distill(student: ModelFile, teacher: ModelFile, config: DistillConfi
     if config.baseline == "scratch" {
         var plain = config
         plain.augment = false
+        plain.hidden_loss = .none
         var bo = config.train
         bo.steps = total; bo.epochs = 0
         let fresh = makeNetwork(student.architecture, seed: config.seed).modelFile()
@@ -137,8 +155,16 @@ public func distill(student: ModelFile, teacher: ModelFile, config: DistillConfi
         let online = Double(source.rowsServed) * perRow
         let spent = source.seconds + cache.buildSeconds
         details["cache"] = .object(["reused": .bool(cache.reused), "build_seconds": .number(cache.buildSeconds),
+                                    "kind": .string(topK == nil ? "full" : "topk"), "top_k": topK.map { .number(Double($0)) } ?? .null,
+                                    "rows_cached": .number(Double(cache.rowCount)),
                                     "lookup_seconds": .number(source.seconds), "misses": .number(Double(cache.misses)),
                                     "online_estimate_seconds": .number(online), "seconds_saved": .number(online - spent)])
+    }
+    if config.hidden_loss != .none, case .gpt(let sc) = student.architecture, case .gpt(let tc) = teacher.architecture {
+        let pairs = try hiddenPairs(config, student: sc, teacher: tc)
+        details["hidden"] = .object(["loss": .string(config.hidden_loss.rawValue), "weight": .number(config.hidden_weight),
+                                     "map": .array(pairs.map { .array([.number(Double($0.student)), .number(Double($0.teacher))]) }),
+                                     "projection": .bool(sc.n_embd != tc.n_embd)])
     }
     let wall = Date().timeIntervalSince(start)
     var metrics: [String: JSONValue] = ["val_before": .number(before.metric), "val_after": .number(after.metric),
@@ -169,8 +195,25 @@ func trainStudent(copyOf student: ModelFile, data: TaskData, options: TrainingOp
     for (k, v) in student.parameters { params[k] = v.copy() }
     let net = makeNetwork(ModelFile(architecture: student.architecture, vocabulary: student.vocabulary, parameters: params))
     let trainer = Trainer(net: net, data: data, options: options, seed: config.seed, runDir: runDir, config: resolved)
+    var matcher: HiddenMatcher?
+    if config.hidden_loss != .none, let gpt = net as? GPT, case .gpt(let tc) = source.net.architecture {
+        let m = try HiddenMatcher(config: config, student: gpt, teacher: tc)
+        m.gradScale = 1 / Float(options.grad_accum)
+        matcher = m
+        if m.hasProjection {
+            let side = runDir + "/hidden-proj.h5", total = totalSteps(options, data: data)
+            if resume { try m.load(from: side, step: Checkpoint.step(at: trainer.checkpointPath)) }
+            trainer.afterStep = { step in
+                m.step(step, options: options, total: total)
+                if (options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || step == total {
+                    try? m.save(to: side, step: step)
+                }
+            }
+        }
+    }
     let objective = DistillObjective(loss: DistillLoss(alpha: candidate.alpha, temperature: candidate.temperature,
                                                        divergence: config.divergence, beta: config.jsd_beta), teacher: source)
+    objective.hidden = matcher
     if config.augment, case .classification = data {
         let aug = ImageAugmenter(seed: config.seed, shift: config.shift_pixels, mixupProb: config.mixup_prob)
         objective.augmenter = aug
@@ -182,11 +225,32 @@ func trainStudent(copyOf student: ModelFile, data: TaskData, options: TrainingOp
     return try trainer.run(resume: resume)
 }
 
-/// Seconds per row of the online teacher (one timed batch), to state what a cache saves.
-func timeOnlineTeacher(_ net: Network, data: TaskData, batch: Int) -> Double? {
-    guard case .classification(let train, _, _) = data, train.count >= batch else { return nil }
-    _ = net.predict(.features(train.images.data, batch: batch))
-    let t0 = Date()
-    _ = net.predict(.features(train.images.data, batch: batch))
-    return Date().timeIntervalSince(t0) / Double(batch)
+/// Seconds per row (example or token) of the online teacher (one timed batch after a warm-up), to state what a
+/// cache saves.
+func timeOnlineTeacher(_ net: Network, data: TaskData, batch: Int, context: Int) -> Double? {
+    switch data {
+    case .classification(let train, _, _):
+        guard train.count >= batch else { return nil }
+        _ = net.predict(.features(train.images.data, batch: batch))
+        let t0 = Date()
+        _ = net.predict(.features(train.images.data, batch: batch))
+        return Date().timeIntervalSince(t0) / Double(batch)
+    case .text(let corpus):
+        guard corpus.train.count >= batch * context else { return nil }
+        return corpus.train.withUnsafeBufferPointer { ids in
+            _ = net.predict(.tokens(ids.baseAddress!, batch: batch, seq: context))
+            let t0 = Date()
+            _ = net.predict(.tokens(ids.baseAddress!, batch: batch, seq: context))
+            return Date().timeIntervalSince(t0) / Double(batch * context)
+        }
+    }
+}
+
+/// The search's planned steps (as successiveHalving will spend them) and its longest rung.
+func plannedSearch(_ candidates: [Candidate], eta: Int, budget: Int) -> (steps: Int, largestRung: Int) {
+    let sizes = rungSizes(candidates.count, eta: eta)
+    let b0 = rung0Steps(sizes, eta: eta, budget: budget)
+    var steps = 0, b = b0
+    for n in sizes { steps += n * b; b *= eta }
+    return (steps, sizes.isEmpty ? 0 : b / eta)
 }

@@ -57,6 +57,19 @@ public struct DistillConfig: Codable, Equatable, Sendable {
     public var cache_teacher = false
     /// The cache file; "" means RUN_DIR/teacher-cache.h5.
     public var cache_path = ""
+    /// What the cache keeps per row (example or token): −1 = auto (the full distribution when the teacher has at
+    /// most `cacheFullLimit` outputs, else the top 64), 0 = the full distribution (logits), k > 0 = the top-k
+    /// log-probabilities and their indices. The missing mass is spread uniformly over the other classes
+    /// (docs/ARCHITECTURE.md, "Teacher cache").
+    public var cache_top_k = -1
+    /// Intermediate hidden-state loss, added to the distillation term: none (logits only, the default), cosine or
+    /// mse (relative: ‖P·h_s − h_t‖² / ‖h_t‖²). GPT students only; the teacher runs online.
+    public var hidden_loss: HiddenLossKind = .none
+    /// Its weight w: L = α·(T²·D + w·H) + (1−α)·CE.
+    public var hidden_weight = 1.0
+    /// Teacher block matched to each student block (the residual stream after the block), −1 for none;
+    /// [] = evenly spaced: student block i ↔ teacher block round((i+1)·L_t/L_s) − 1.
+    public var hidden_map: [Int] = []
     /// "none" or "scratch": also train the student architecture from random init with task loss on the same budget.
     public var baseline = "none"
     /// Optimizer, schedule and budget, as in `train` (the total budget covers the search and the final run).
@@ -76,6 +89,18 @@ public struct DistillConfig: Codable, Equatable, Sendable {
     }
 
     public static let baselines = ["none", "scratch"]
+    /// With cache_top_k = −1 (auto): full distributions up to this many classes or tokens, top-64 beyond.
+    public static let cacheFullLimit = 1024
+    public static let cacheAutoTopK = 64
+
+    /// The cache's top-k for a teacher with `outputs` classes: nil means the full distribution.
+    public func cacheTopK(outputs: Int) -> Int? {
+        switch cache_top_k {
+        case 0: return nil
+        case ..<0: return outputs <= Self.cacheFullLimit ? nil : Self.cacheAutoTopK
+        default: return min(cache_top_k, outputs)
+        }
+    }
 
     /// Checks every value; errors name the option, what was expected and what was found.
     public func validate() throws {
@@ -93,6 +118,13 @@ public struct DistillConfig: Codable, Equatable, Sendable {
         try need(shift_pixels >= 0, "shift_pixels", "≥ 0", shift_pixels)
         try need(mixup_prob >= 0 && mixup_prob <= 1, "mixup_prob", "a probability in [0, 1]", mixup_prob)
         try need(Self.baselines.contains(baseline), "baseline", "none or scratch", "\"\(baseline)\"")
+        try need(cache_top_k >= -1, "cache_top_k", "-1 (auto), 0 (full distributions) or k > 0", cache_top_k)
+        try need(hidden_weight >= 0 && hidden_weight.isFinite, "hidden_weight", "a number ≥ 0", hidden_weight)
+        try need(hidden_map.allSatisfy { $0 >= -1 }, "hidden_map", "teacher block indices (or -1 for none)", hidden_map)
+        if hidden_loss != .none && cache_teacher {
+            throw FormatError(file: "distill", path: "hidden_loss",
+                              "the hidden-state loss needs the teacher's hidden states, which --cache-teacher does not keep; drop --cache-teacher or set hidden_loss: none")
+        }
         if augment && cache_teacher {
             throw FormatError(file: "distill", path: "cache_teacher",
                               "--cache-teacher cannot be combined with --augment: the teacher must label each augmented input on the fly, so cached outputs do not apply")
@@ -117,6 +149,15 @@ public struct DistillConfig: Codable, Equatable, Sendable {
         }
         return out
     }
+}
+
+/// The intermediate hidden-state loss.
+public enum HiddenLossKind: String, Codable, CaseIterable, Sendable {
+    case none
+    /// 1 − cos(P·h_s, h_t) per token.
+    case cosine
+    /// ‖P·h_s − h_t‖² / ‖h_t‖² per token (scale-free, like cosine).
+    case mse
 }
 
 /// One (α, T) setting of the search.

@@ -6,6 +6,8 @@ final class DistillObjective: Objective {
     let teacher: TeacherSource
     /// Set with --augment on images: supplies the mixup partner labels of the current batch.
     var augmenter: ImageAugmenter?
+    /// Set with hidden_loss: matches block outputs (GPT), adding α·w·H to the loss.
+    var hidden: HiddenMatcher?
     /// The last batch's terms (for logs and tests).
     private(set) var last = DistillLossValue(loss: 0, divergence: 0, crossEntropy: 0)
 
@@ -26,6 +28,15 @@ final class DistillObjective: Objective {
             }
         } else {
             last = loss.compute(student: logits, teacher: t, targets: targets, rows: rows, cols: cols, dlogits: dlogits)
+        }
+        // L = α·(T²·D + w·H) + (1−α)·CE: with α = 0 the step stays exactly a task-loss step.
+        if let h = hidden {
+            if loss.alpha > 0, let tnet = teacher.net as? GPT {
+                let factor = loss.alpha * h.weight
+                last.loss += factor * h.compute(teacher: tnet, targets: targets, rows: rows, factor: factor)
+            } else {
+                h.skip()
+            }
         }
         return last.loss
     }

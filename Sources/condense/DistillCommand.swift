@@ -44,6 +44,14 @@ struct DistillCommand: ParsableCommand {
     var cacheTeacher = false
     @Option(help: "The teacher cache file (default: RUN_DIR/teacher-cache.h5).")
     var cachePath: String?
+    @Option(help: "Cache: -1 = auto (full up to 1024 classes/tokens, else top-64), 0 = full distributions, k = top-k log-probabilities.")
+    var cacheTopK: Int?
+    @Option(help: "Intermediate hidden-state loss (GPT): none, cosine or mse.")
+    var hiddenLoss = "none"
+    @Option(help: "Weight w of the hidden-state loss: L = α·(T²·KL + w·H) + (1−α)·CE.")
+    var hiddenWeight: Double?
+    @Option(help: "Teacher block for each student block, comma-separated, -1 for none (default: evenly spaced).")
+    var hiddenMap: String?
     @Option(help: "none or scratch: also train the student architecture from random init on the same budget.")
     var baseline = "none"
 
@@ -90,6 +98,17 @@ struct DistillCommand: ParsableCommand {
         if let v = mixupProb { c.mixup_prob = v }
         c.augment = augment; c.cache_teacher = cacheTeacher; c.baseline = baseline
         if let v = cachePath { c.cache_path = v }
+        if let v = cacheTopK { c.cache_top_k = v }
+        guard let h = HiddenLossKind(rawValue: hiddenLoss) else {
+            throw ValidationError("unknown hidden loss \"\(hiddenLoss)\"; expected none, cosine or mse")
+        }
+        c.hidden_loss = h
+        if let v = hiddenWeight { c.hidden_weight = v }
+        if let m = hiddenMap {
+            let v = m.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !v.isEmpty, v.allSatisfy({ $0 != nil }) else { throw ValidationError("--hidden-map: expected comma-separated block indices, found \"\(m)\"") }
+            c.hidden_map = v.map { $0! }
+        }
         if let v = steps { c.train.steps = v; c.train.epochs = 0 }
         if let v = epochs { c.train.epochs = v }
         if let v = batchSize { c.train.batch_size = v }
@@ -140,6 +159,12 @@ struct DistillCommand: ParsableCommand {
                         r.details["teacher"]?["val"]?[kind]?.number ?? .nan, r.metric_before ?? .nan, r.metric_after ?? .nan,
                         r.details["gap_recovered"]?.number.map { String(format: "%.2f", $0) } ?? "n/a"))
             if let b = r.details["baseline"]?["val"]?[kind]?.number { emit(String(format: "  baseline scratch val %@: %.4f", kind, b)) }
+            if let c = r.details["cache"], let saved = c["seconds_saved"]?.number {
+                let what = c["top_k"]?.number.map { "top-\(Int($0))" } ?? "full"
+                emit(String(format: "  teacher cache (%@, %@): %.1f s saved (online teacher ≈ %.1f s; build %.1f s, lookups %.1f s)",
+                            what, c["reused"] == .bool(true) ? "reused" : "built", saved, c["online_estimate_seconds"]?.number ?? .nan,
+                            c["build_seconds"]?.number ?? .nan, c["lookup_seconds"]?.number ?? .nan))
+            }
             if let tests = r.details["test"], case .object(let o) = tests {
                 for k in o.keys.sorted() { emit(String(format: "  test %@ %@: %.4f", k, kind, o[k]?[kind]?.number ?? .nan)) }
             }

@@ -25,3 +25,28 @@ import TestSupport
         #expect(worst <= 1e-6, "largest train-loss difference between the runs: \(worst)")
     }
 }
+
+@Suite struct HiddenResumeTests {
+    /// The hidden-state projections (student width 8, teacher 12) live beside the checkpoint: a killed run resumes them.
+    @Test func killedHiddenLossRunResumesOnTheSameTrajectory() throws {
+        let dir = TestSupport.tempDir("distill-hidden-resume")
+        let student = dir.appendingPathComponent("s.h5").path, teacher = dir.appendingPathComponent("t.h5").path
+        let v = try CharCorpus().vocabulary.count
+        func gpt(_ layers: Int, _ embd: Int, _ seed: UInt64) -> ModelFile {
+            makeNetwork(.gpt(GPTConfig(n_layer: layers, n_head: 2, head_dim: 4, n_embd: embd, ffn_hidden: 16, block_size: 8,
+                                       vocab_size: v, bias: true, tie_embeddings: true, dropout: 0)), seed: seed).modelFile()
+        }
+        try gpt(1, 8, 1).write(to: student)
+        try gpt(2, 12, 2).write(to: teacher)
+        let args = ["distill", student, "--teacher", teacher, "--alpha", "0.5", "--temperature", "2", "--hidden-loss", "mse",
+                    "--steps", "400", "--batch-size", "4", "--checkpoint-every", "40", "--eval-every", "0",
+                    "--eval-batches", "2", "--log-every", "1", "--warmup-steps", "10", "--seed", "7"]
+        let r = try TestSupport.killAndResume(args, in: dir) { $0.appendingPathComponent("final/log.jsonl") }
+        #expect(r.reference.count == 400)
+        #expect(r.killed, "the run finished before it could be killed")
+        #expect(r.resume.status == 0 && r.resume.stderr.contains("resumed from"), "\(r.resume.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.run/final/hidden-proj.h5").path))
+        let worst = r.reference.map { abs($0.value - (r.resumed[$0.key] ?? .infinity)) }.max() ?? .infinity
+        #expect(worst <= 1e-6, "largest train-loss difference between the runs: \(worst)")
+    }
+}
