@@ -92,8 +92,12 @@ public final class GPT: Network {
             layerNormForward(out: s.ln2.data, mean: s.ln2Mean.data, rstd: s.ln2Rstd.data, inp: s.res2.data,
                              weight: p(k + "ln_2/weight"), bias: pOpt(k + "ln_2/bias"), n: bt, c: c)
             // ln2 (BT,C) → fch (BT,F) → gelu (BT,F) → fcproj (BT,C)
-            linearLayer(k + "mlp/c_fc", out: s.fch.data, inp: s.ln2.data, n: bt, c: c, oc: f, training: training)
-            geluForward(out: s.fchGelu.data, inp: s.fch.data, n: bt * f)
+            if !training, linearObserver == nil, let q = int8Layers[k + "mlp/c_fc"] {
+                q.forward(out: s.fchGelu.data, inp: s.ln2.data, rows: bt, activation: .gelu)   // GELU fused in the int8 epilogue
+            } else {
+                linearLayer(k + "mlp/c_fc", out: s.fch.data, inp: s.ln2.data, n: bt, c: c, oc: f, training: training)
+                geluForward(out: s.fchGelu.data, inp: s.fch.data, n: bt * f)
+            }
             linearLayer(k + "mlp/c_proj", out: s.fcproj.data, inp: s.fchGelu.data, n: bt, c: f, oc: c, training: training)
             dropoutForward(out: s.fcproj.data, mask: s.mask2.data, inp: s.fcproj.data, n: bt * c, p: drop, rng: &rng)
             Ops.add(s.res3.data, s.res2.data, s.fcproj.data, bt * c)        // res3 = res2 + mlp
