@@ -51,11 +51,6 @@ public func prune(_ model: ModelFile, config: PruneConfig, data: TaskData) throw
                              wallSeconds: Date().timeIntervalSince(start), seed: config.seed, config: configJSON, details: try JSONValue(encoding: details))
     // latency is measured after the wall time is taken: it is a report, not part of pruning
     guard config.latency else { return (student, report) }
-    let n = studentNet.context > 0 ? 8 : 256
-    report.latency_batch = n
-    report.latency_b1_ms_before = measureLatency(teacherNet, batch: 1, runs: 5, warmup: 1)
-    report.latency_b1_ms_after = measureLatency(studentNet, batch: 1, runs: 5, warmup: 1)
-    report.latency_bn_ms_before = measureLatency(teacherNet, batch: n, runs: 3, warmup: 1)
-    report.latency_bn_ms_after = measureLatency(studentNet, batch: n, runs: 3, warmup: 1)
+    report.measureLatency(before: teacherNet, after: studentNet, batch: studentNet.context > 0 ? 8 : 256)
     return (student, report)
 }

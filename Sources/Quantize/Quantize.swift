@@ -117,12 +117,7 @@ public func quantize(_ model: ModelFile, config: QuantizeConfig, data: TaskData)
                              wallSeconds: Date().timeIntervalSince(start), seed: config.seed, config: configJSON,
                              details: try JSONValue(encoding: details))
     guard config.latency else { return (out, report) }
-    let n = ctx > 0 ? 8 : 64
-    report.latency_batch = n
-    report.latency_b1_ms_before = measureLatency(floatNet, batch: 1, runs: 9, warmup: 2)
-    report.latency_b1_ms_after = measureLatency(qNet, batch: 1, runs: 9, warmup: 2)
-    report.latency_bn_ms_before = measureLatency(floatNet, batch: n, runs: 5, warmup: 1)
-    report.latency_bn_ms_after = measureLatency(qNet, batch: n, runs: 5, warmup: 1)
+    report.measureLatency(before: floatNet, after: qNet, batch: ctx > 0 ? 8 : 64, runs1: 9, runsN: 5, warmup1: 2)
     return (out, report)
 }
 

@@ -151,7 +151,7 @@ struct DistillCommand: ParsableCommand {
                 d["test"] = .object(tests)
                 r.details = .object(d)
             }
-            if let report { try Data(r.json.utf8).write(to: URL(fileURLWithPath: report), options: .atomic) }
+            if let report { try writeStageReport(r, to: report) }
             if json { emit(r.json); return }
             let kind = r.metric_kind == .accuracy ? "accuracy" : "loss"
             emit("wrote \(output): \(r.params_after.formatted(grouping: true)) parameters; α=\(r.details["chosen"]?["alpha"]?.number ?? 0), T=\(r.details["chosen"]?["temperature"]?.number ?? 0)")
@@ -171,8 +171,4 @@ struct DistillCommand: ParsableCommand {
             emit(String(format: "  %.0f s wall", r.wall_seconds))
         }
     }
-}
-
-private func fileSize(_ path: String) -> Int? {
-    (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
 }

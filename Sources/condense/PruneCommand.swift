@@ -102,20 +102,12 @@ struct PruneCommand: ParsableCommand {
             try student.write(to: output)
             r.bytes_before = fileSize(model)
             r.bytes_after = fileSize(output)
-            if let report {
-                try Data(r.json.utf8).write(to: URL(fileURLWithPath: report))
-                let md = (report.hasSuffix(".json") ? String(report.dropLast(5)) : report) + ".md"
-                try Data(pruneMarkdown(r).utf8).write(to: URL(fileURLWithPath: md))
-            }
+            if let report { try writeStageReport(r, to: report, markdown: pruneMarkdown) }
             if json { emit(r.json); return }
             let metric = r.metric_kind == .accuracy ? "val accuracy" : "val loss"
             emit("wrote \(output): \(r.params_after) parameters (from \(r.params_before)), \(r.bytes_after ?? 0) bytes (from \(r.bytes_before ?? 0))")
             emit(String(format: "  %@ %.4f → %.4f; %.1f s", metric, r.metric_before ?? 0, r.metric_after ?? 0, r.wall_seconds))
             emit("  architecture: \(student.architecture.json())")
         }
-    }
-
-    private func fileSize(_ path: String) -> Int? {
-        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
     }
 }

@@ -80,18 +80,10 @@ struct QuantizeCommand: ParsableCommand {
             try q.write(to: output)
             r.bytes_before = fileSize(model)
             r.bytes_after = fileSize(output)
-            if let report {
-                try Data(r.json.utf8).write(to: URL(fileURLWithPath: report))
-                let md = (report.hasSuffix(".json") ? String(report.dropLast(5)) : report) + ".md"
-                try Data(quantizeMarkdown(r).utf8).write(to: URL(fileURLWithPath: md))
-            }
+            if let report { try writeStageReport(r, to: report, markdown: quantizeMarkdown) }
             if json { emit(r.json); return }
             emit(quantizeMarkdown(r))
             emit("wrote \(output)")
         }
-    }
-
-    private func fileSize(_ path: String) -> Int? {
-        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
     }
 }
