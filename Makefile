@@ -5,10 +5,22 @@
 run: bootstrap build
 	tools/run-main
 
-# The whole test suite (what .ci/run calls).
+# The whole test suite (what .ci/run calls), then the int8 tests that run through the kernel dispatch once more on each
+# int8 path this CPU has besides its default (CONDENSE_INT8_PATH=scalar, =avx2), so every machine exercises them.
+# Their summary lines are renamed so that .ci/run's count stays the main run's.
+INT8_PATH_TESTS := Int8LinearTests|QuantizedFormatTests|QuantizeTests\.|Int8PathTests
 test: bootstrap
 	swift build --build-tests
 	swift test
+	@for p in scalar avx2; do \
+	  if [ $$p = avx2 ] && ! { grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; }; then \
+	    echo "int8 path avx2: skipped (this CPU has no AVX2+FMA)"; continue; fi; \
+	  echo "int8 path $$p: CONDENSE_INT8_PATH=$$p swift test --skip-build --filter '$(INT8_PATH_TESTS)'"; \
+	  log=$$(mktemp); rc=0; \
+	  CONDENSE_INT8_PATH=$$p swift test --skip-build --filter '$(INT8_PATH_TESTS)' >$$log 2>&1 || rc=$$?; \
+	  sed "s/Test run with/int8 path $$p: test run with/" $$log; rm -f $$log; \
+	  [ $$rc -eq 0 ] || exit $$rc; \
+	done
 
 build:
 	swift build -c release --product condense

@@ -1,11 +1,11 @@
 // LayersForwardTests: each layer's forward against a naive Double reference, plus dropout statistics and GradCheck's own teeth.
 import Foundation
 import Testing
+import TestSupport
 @testable import CondenseCore
 
 @Suite("Layers forward")
 struct LayersForwardTests {
-    static func close(_ a: Float, _ b: Double, _ tol: Double) -> Bool { abs(Double(a) - b) <= tol * (1 + abs(b)) }
 
     @Test("linear = x·Wᵀ + b (one row takes the gemv path)", arguments: [9, 1])
     func linear(n: Int) {
@@ -16,7 +16,9 @@ struct LayersForwardTests {
         for i in 0..<n {
             for o in 0..<oc {
                 let want = (0..<c).reduce(Double(b[o])) { $0 + Double(x[i * c + $1]) * Double(w[o * c + $1]) }
-                #expect(Self.close(out[i * oc + o], want, 1e-5))
+                // a c-term dot product plus the bias, in whatever order BLAS (gemm or gemv) takes: γ_{c+1}·Σ|terms|
+                let absSum = abs(Double(b[o])) + (0..<c).reduce(0.0) { $0 + abs(Double(x[i * c + $1]) * Double(w[o * c + $1])) }
+                #expect(abs(Double(out[i * oc + o]) - want) <= FloatBounds.dot(length: c + 1, absSum: absSum))
             }
         }
     }
@@ -28,7 +30,10 @@ struct LayersForwardTests {
         geluForward(out: out.data, inp: x.data, n: n)
         for i in 0..<n {
             let v = Double(x[i])
-            #expect(abs(Double(out[i]) - 0.5 * v * (1 + Foundation.erf(v / 2.0.squareRoot()))) <= 3e-7 * (1 + abs(v)))
+            // out = 0.5·x·(1 + erf̂(x·c)): erf̂ is within TensorTests.erfBound (absolute); x·c rounds twice (2u·|z|,
+            // times erf′ ≤ 1.13·e^(−z²), so < 0.7u), 1 + erf rounds by ≤ 2u, and the products by u·|out| ≤ u·|x|.
+            let bound = 0.5 * abs(v) * (TensorTests.erfBound + 0.7 * FloatBounds.u + 2 * FloatBounds.u) + FloatBounds.u * abs(v)
+            #expect(abs(Double(out[i]) - 0.5 * v * (1 + Foundation.erf(v / 2.0.squareRoot()))) <= bound)
         }
         reluForward(out: out.data, inp: x.data, n: n)
         #expect(out.array == x.array.map { max($0, 0) })
@@ -48,8 +53,20 @@ struct LayersForwardTests {
             let m = row.reduce(0, +) / Double(c)
             let v = row.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(c)
             let s = 1 / (v + 1e-5).squareRoot()
-            #expect(Self.close(mean[r], m, 1e-6) && Self.close(rstd[r], s, 1e-5))
-            for j in 0..<c { #expect(Self.close(out[r * c + j], (row[j] - m) * s * Double(w[j]) + Double(b[j]), 1e-5)) }
+            // Derived first-order bounds, u = 2⁻²⁴. mean = Σx / c: |Δm| ≤ γ_{c+1}·Σ|x|/c. The variance sums the
+            // rounded squares of d = x − m̂: γ_{c+4} relative (sum, square, the rounding of d, the division by c),
+            // plus c·Δm²/Σ(x − m)² (the Δm term of first order cancels, since Σ(x − m) = 0). rstd = 1/√(v + eps) halves
+            // that and adds 3u (the eps sum, √, 1/·). out = d·rstd·w + b adds u·|d| from d and three roundings.
+            let u = FloatBounds.u, absMean = row.reduce(0) { $0 + abs($1) } / Double(c), s2 = v * Double(c)
+            let dm = FloatBounds.dot(length: c + 1, absSum: absMean)
+            let relV = FloatBounds.gamma(c + 4) + Double(c) * dm * dm / s2, relS = relV / 2 + 3 * u
+            #expect(abs(Double(mean[r]) - m) <= dm)
+            #expect(abs(Double(rstd[r]) - s) <= relS * s)
+            for j in 0..<c {
+                let want = (row[j] - m) * s * Double(w[j]) + Double(b[j]), scaled = abs(row[j] - m) * s * abs(Double(w[j]))
+                let bound = (dm + u * abs(row[j] - m)) * s * abs(Double(w[j])) + scaled * (relS + 2 * u) + u * (scaled + abs(Double(b[j])))
+                #expect(abs(Double(out[r * c + j]) - want) <= bound, "row \(r) col \(j)")
+            }
         }
     }
 
@@ -64,30 +81,48 @@ struct LayersForwardTests {
         }
     }
 
-    /// Naive causal attention in Double: out (B,T,H·Dh) and probabilities (B,H,T,T).
-    static func referenceAttention(_ qkv: Tensor, b: Int, t: Int, h: Int, dh: Int) -> (out: [Double], att: [Double]) {
-        let hd = h * dh, c3 = 3 * hd
+    /// Naive causal attention in Double: out (B,T,H·Dh) and probabilities (B,H,T,T), with a derived bound on the
+    /// float32 error of each (outBound, attBound: absolute), first order, u = 2⁻²⁴:
+    /// - score s_j = (q·k_j)·scale: a Dh-term dot in BLAS (any order, γ_Dh·Σ|q·k|), scaled (2u: the constant, the product);
+    /// - softmax of row i (i + 1 entries): s_j − m rounds (u·|s_j − m| ≤ u·range), simdExp adds ≤ 8u, the normalizer is a
+    ///   weighted mean of those errors plus γ_{i+1}, and 1/Σ and the product add 2u; so a probability's relative error is
+    ///   ≤ 2·(ε_s + u·range + 8u) + γ_{i+1} + 2u, with ε_s the largest score error of the row;
+    /// - out = Σ_j p_j·v_j (i + 1 terms, BLAS): those relative errors, plus γ_{i+1}, times Σ_j p_j·|v_j|.
+    static func referenceAttention(_ qkv: Tensor, b: Int, t: Int, h: Int, dh: Int)
+        -> (out: [Double], att: [Double], outBound: [Double], attBound: [Double]) {
+        let hd = h * dh, c3 = 3 * hd, u = FloatBounds.u
         var out = [Double](repeating: 0, count: b * t * hd), att = [Double](repeating: 0, count: b * h * t * t)
+        var outBound = out, attBound = att
         for bi in 0..<b {
             for hi in 0..<h {
                 for i in 0..<t {
-                    var s = [Double](repeating: 0, count: i + 1)
+                    var s = [Double](repeating: 0, count: i + 1), scoreErr = 0.0
                     for j in 0...i {
+                        var absSum = 0.0
                         for d in 0..<dh {
-                            s[j] += Double(qkv[(bi * t + i) * c3 + hi * dh + d]) * Double(qkv[(bi * t + j) * c3 + hd + hi * dh + d])
+                            let term = Double(qkv[(bi * t + i) * c3 + hi * dh + d]) * Double(qkv[(bi * t + j) * c3 + hd + hi * dh + d])
+                            s[j] += term; absSum += abs(term)
                         }
                         s[j] /= Double(dh).squareRoot()
+                        scoreErr = max(scoreErr, FloatBounds.dot(length: dh, absSum: absSum) / Double(dh).squareRoot() + 2 * u * abs(s[j]))
                     }
                     let m = s.max()!, e = s.map { Foundation.exp($0 - m) }, z = e.reduce(0, +)
+                    let range = m - s.min()!
+                    let relP = 2 * (scoreErr + u * range + 8 * u) + FloatBounds.gamma(i + 1) + 2 * u
                     for j in 0...i {
                         let p = e[j] / z
                         att[((bi * h + hi) * t + i) * t + j] = p
-                        for d in 0..<dh { out[(bi * t + i) * hd + hi * dh + d] += p * Double(qkv[(bi * t + j) * c3 + 2 * hd + hi * dh + d]) }
+                        attBound[((bi * h + hi) * t + i) * t + j] = relP * p
+                        for d in 0..<dh {
+                            let v = Double(qkv[(bi * t + j) * c3 + 2 * hd + hi * dh + d])
+                            out[(bi * t + i) * hd + hi * dh + d] += p * v
+                            outBound[(bi * t + i) * hd + hi * dh + d] += (relP + FloatBounds.gamma(i + 1)) * p * abs(v)
+                        }
                     }
                 }
             }
         }
-        return (out, att)
+        return (out, att, outBound, attBound)
     }
 
     @Test("attention = naive causal softmax(q·kᵀ/√Dh)·v, serial and parallel alike", arguments: [(2, 5, 3, 4), (2, 70, 3, 8)])
@@ -97,8 +132,9 @@ struct LayersForwardTests {
         let out = Tensor(shape: [b, t, h * dh], repeating: .nan), att = Tensor(shape: [b, h, t, t], repeating: .nan)
         attentionForward(out: out.data, att: att.data, qkv: qkv.data, b: b, t: t, h: h, dh: dh)
         let ref = Self.referenceAttention(qkv, b: b, t: t, h: h, dh: dh)
-        #expect(out.array.indices.allSatisfy { Self.close(out[$0], ref.out[$0], 1e-5) })
-        #expect(att.array.indices.allSatisfy { Self.close(att[$0], ref.att[$0], 1e-6) })  // includes exact zeros above the diagonal
+        #expect(out.array.indices.allSatisfy { abs(Double(out[$0]) - ref.out[$0]) <= ref.outBound[$0] })
+        // includes the exact zeros above the diagonal (their bound is 0)
+        #expect(att.array.indices.allSatisfy { abs(Double(att[$0]) - ref.att[$0]) <= ref.attBound[$0] })
 
         // the two scheduling strategies compute the same numbers (forward and backward)
         let dout = GradCheck.randn([b, t, h * dh], seed: 11), scratch = Tensor(zeros: [b, h, t, t])
@@ -108,10 +144,16 @@ struct LayersForwardTests {
             let o = Tensor(zeros: out.shape), a = Tensor(zeros: att.shape), d = Tensor(zeros: qkv.shape)
             attentionForward(out: o.data, att: a.data, qkv: qkv.data, b: b, t: t, h: h, dh: dh)
             attentionBackward(dqkv: d.data, scratch: scratch.data, dout: dout.data, qkv: qkv.data, att: a.data, b: b, t: t, h: h, dh: dh)
-            results.append(o.array + d.array)
+            results.append(o.array); results.append(d.array)
         }
         attentionParallelOverHeads = true
-        #expect(zip(results[0], results[1]).allSatisfy { abs($0 - $1) <= 1e-6 * (1 + abs($0)) })
+        // Both strategies make the same BLAS calls on the same shapes (only the calling threads differ), but OpenBLAS
+        // may split a call among its own threads differently, so allow two orders of each float32 forward: out is
+        // 3 reductions deep (q·k, softmax's sum, p·v), dqkv 6 (those, then dp = dout·v, the softmax backward's
+        // row sum, dq/dk = ds·k / dsᵀ·q), each of length ≤ max(T, Dh); as a fraction of each array's scale.
+        let n = max(t, dh)
+        #expect(FloatBounds.maxErrorOverScale(results[0], results[2]) <= 2 * FloatBounds.forward(reductions: 3, length: n))
+        #expect(FloatBounds.maxErrorOverScale(results[1], results[3]) <= 2 * FloatBounds.forward(reductions: 6, length: n))
     }
 
     @Test("cross-entropy: loss, probabilities, ignored rows, huge logits")
@@ -124,11 +166,23 @@ struct LayersForwardTests {
             crossEntropyForward(probs: probs.data, losses: losses.data, logits: logits.data, targets: $0.baseAddress!, n: n, v: v)
         }
         let l0 = Foundation.log((1...5).map { Foundation.exp(Double($0) - 5) }.reduce(0, +))
-        #expect(Self.close(losses[0], l0, 1e-6))
-        #expect(Self.close(losses[1], Foundation.log(5.0), 1e-6))
+        // loss = logZ − z_target: logZ's derived bound (FloatBounds.logSumExp), then one rounding of the difference
+        let row = { (r: Int) in (0..<v).map { Double(logits[r * v + $0]) } }
+        let lossBound = { (r: Int, loss: Double) in
+            FloatBounds.logSumExp(row(r), expError: TensorTests.expError) + FloatBounds.u * abs(loss)
+        }
+        #expect(abs(Double(losses[0]) - l0) <= lossBound(0, l0))
+        #expect(abs(Double(losses[1]) - Foundation.log(5.0)) <= lossBound(1, Foundation.log(5.0)))
         #expect(losses[2] == 2000 && losses[3] == 0)  // exact from the logits, no log(0)
-        #expect(Self.close(mean, (l0 + Foundation.log(5.0) + 2000) / 3, 1e-6))
-        for r in 0..<n { #expect(abs(Ops.sum(probs.data + r * v, v) - 1) < 1e-6) }
+        // the mean of the 3 counted losses: each loss's bound, plus γ_3 on their sum (and the division's rounding)
+        let meanBound = (lossBound(0, l0) + lossBound(1, Foundation.log(5.0)) + FloatBounds.gamma(4) * (l0 + Foundation.log(5.0) + 2000)) / 3
+        #expect(abs(Double(mean) - (l0 + Foundation.log(5.0) + 2000) / 3) <= meanBound)
+        for r in 0..<n {
+            // Σ of v probabilities: each within its softmax bound, plus γ_v for the sum itself
+            let sm = FloatBounds.softmax(row(r), expError: TensorTests.expError)
+            let bound = zip(sm.p, sm.relative).reduce(FloatBounds.gamma(v)) { $0 + $1.0 * $1.1 }
+            #expect(abs(Double(Ops.sum(probs.data + r * v, v)) - 1) <= bound, "row \(r)")
+        }
         #expect(probs.firstNonFinite() == nil)
         // probs may alias logits: the same losses and probabilities
         let inPlace = logits.copy(), losses2 = Tensor(zeros: [n])

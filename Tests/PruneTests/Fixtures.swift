@@ -60,11 +60,6 @@ enum Fixture {
         }
     }
 
-    static func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
-        precondition(a.count == b.count)
-        return zip(a, b).map { abs($0 - $1) }.max() ?? 0
-    }
-
     static func details(_ r: StageReport) throws -> PruneDetails {
         try JSONDecoder().decode(PruneDetails.self, from: JSONEncoder().encode(r.details))
     }

@@ -2,6 +2,7 @@
 import CondenseCore
 import Foundation
 import Testing
+import TestSupport
 @testable import Prune
 
 @Suite struct PrunePlantedTests {
@@ -33,6 +34,24 @@ import Testing
         return m
     }
 
+    /// Teacher and student compute the same function (the cut units add exact zeros), but not in the same order: the
+    /// reductions are shorter, so BLAS blocks them differently, and which kernel it picks depends on the CPU. Both are
+    /// float32 forwards of one function, each within FloatBounds.forward of it, so they differ by at most twice that,
+    /// as a fraction of max|logit|.
+    /// GPT fixture, per block: ln_1, c_attn (K 32), q·k (8), p·v (16), c_proj (32), ln_2, c_fc (32), c_proj (64), and
+    /// then ln_f and lm_head (32): 3·8 + 2 = 26 reductions of length ≤ 64. MLP fixture: 3 layers, K ≤ 784.
+    static let gptBound = 2 * FloatBounds.forward(reductions: 26, length: 64)
+    static let mlpBound = 2 * FloatBounds.forward(reductions: 3, length: 784)
+
+    /// The bug this test exists for, cutting a unit that does contribute, moves the logits by far more than the bound:
+    /// silencing one live unit of the teacher (here, also zeroing `silence` in `m`) must change them by ≥ 10× it.
+    static func expectTeeth(_ m: ModelFile, bound: Double, silence: (ModelFile) -> Void) {
+        let before = Fixture.logits(m)
+        silence(m)
+        let effect = FloatBounds.maxErrorOverScale(Fixture.logits(m), before)
+        #expect(effect >= 10 * bound, "cutting a live unit changes the logits by \(effect) of their scale, bound \(bound)")
+    }
+
     @Test(arguments: ["activation", "magnitude", "taylor"])
     func plantedGPTUnitsRankLastAndCuttingThemChangesNothing(_ criterion: String) throws {
         let teacher = Self.planted()
@@ -54,8 +73,15 @@ import Testing
         }
         guard case .gpt(let c) = student.architecture else { Issue.record("not a gpt"); return }
         #expect(c.n_head == 3 && c.ffn_hidden == 62)
-        let diff = Fixture.maxAbsDiff(Fixture.logits(student), Fixture.logits(teacher))
-        #expect(diff <= 1e-6, "max |Δlogit| \(diff)")
+        let diff = FloatBounds.maxErrorOverScale(Fixture.logits(student), Fixture.logits(teacher))
+        #expect(diff <= Self.gptBound, "max |Δlogit| / max|logit| \(diff) > derived bound \(Self.gptBound)")
+        // one live head of block 1 (head 1; the planted one is head 0): its c_proj columns zeroed
+        guard case .gpt(let tc) = teacher.architecture else { return }
+        Self.expectTeeth(teacher, bound: Self.gptBound) { m in
+            for o in 0..<tc.n_embd { for j in tc.head_dim..<(2 * tc.head_dim) {
+                m.parameters["transformer/h/1/attn/c_proj/weight"]!.data[o * tc.attnWidth + j] = 0
+            } }
+        }
     }
 
     @Test(arguments: ["activation", "magnitude", "taylor"])
@@ -83,7 +109,11 @@ import Testing
             #expect(deadS.max()! < alive.min()!, "layer \(j): planted \(deadS)")
             #expect(d.kept_mlp!.hidden[j] == (0..<widths[j + 1]).filter { !units.contains($0) })
         }
-        let diff = Fixture.maxAbsDiff(Fixture.logits(student), Fixture.logits(m))
-        #expect(diff <= 1e-6, "max |Δlogit| \(diff)")
+        let diff = FloatBounds.maxErrorOverScale(Fixture.logits(student), Fixture.logits(m))
+        #expect(diff <= Self.mlpBound, "max |Δlogit| / max|logit| \(diff) > derived bound \(Self.mlpBound)")
+        // one live unit of the first hidden layer (unit 1 is not planted): its outgoing weights zeroed
+        Self.expectTeeth(m, bound: Self.mlpBound) { m in
+            for o in 0..<widths[2] { m.parameters["layers/1/weight"]!.data[o * widths[1] + 1] = 0 }
+        }
     }
 }

@@ -2,6 +2,12 @@
 import Testing
 @testable import CondenseCore
 
+// Tolerance: rtol = 4e-3 on GradCheck's scale-floored relative error, derived as in LayersGradTests' header, for a
+// deeper forward. L = Σ logits·R (Double) over M ≤ 90 logits of a float32 forward of ≤ 15 reductions of length ≤ 17;
+// its rounding is about u·√(15·17)·√M·max|logit·R| ≈ 1e-5 of |L|'s scale, so the central difference at h = 1e-2
+// carries ~1e-3 of a typical derivative at worst, and the truncation h²·f‴/6 adds ~1e-4 through GELU and softmax.
+// Reordering the float32 reductions (another CPU's BLAS kernel) changes only that rounding term, so the bound is the
+// same on every CPU. GradCheck.expect proves, for each tensor, that a 1% error still fails (2.5× the allowed error).
 @Suite struct ModelGradTests {
     /// Checks d(Σ logits·R)/dθ for a sample of elements of every parameter tensor of `net`.
     func checkAllParameters(_ net: Network, _ input: NetworkInput, rtol: Double, h: Float) {
