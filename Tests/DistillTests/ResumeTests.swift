@@ -22,6 +22,7 @@ import TestSupport
         #expect(r.resume.status == 0 && r.resume.stderr.contains("resumed from"), "\(r.resume.stderr)")
         #expect(r.resumed.count == 500)
         let worst = r.reference.map { abs($0.value - (r.resumed[$0.key] ?? .infinity)) }.max() ?? .infinity
+        // bit-identical in principle, as TrainCommandTests explains; 1e-6 is a margin, not a rounding bound
         #expect(worst <= 1e-6, "largest train-loss difference between the runs: \(worst)")
     }
 }
@@ -47,6 +48,7 @@ import TestSupport
         #expect(r.resume.status == 0 && r.resume.stderr.contains("resumed from"), "\(r.resume.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.run/final/hidden-proj.h5").path))
         let worst = r.reference.map { abs($0.value - (r.resumed[$0.key] ?? .infinity)) }.max() ?? .infinity
+        // bit-identical in principle, as TrainCommandTests explains; 1e-6 is a margin, not a rounding bound
         #expect(worst <= 1e-6, "largest train-loss difference between the runs: \(worst)")
     }
 }

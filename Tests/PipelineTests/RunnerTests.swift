@@ -43,6 +43,7 @@ import Testing
             #expect(m["metric_kind"] as? String == "accuracy" && m["metric_split"] as? String == "test")
         }
         let teacherAcc = models[0]["metric"] as! Double
+        // the report computes the same Double difference of values in [0, 1]: equal up to one rounding (≤ 1.2e-16)
         for m in models { #expect(abs((m["delta_vs_teacher"] as! Double) - ((m["metric"] as! Double) - teacherAcc)) < 1e-12) }
         #expect(models[0]["params"] as? Int == 784 * 48 + 48 + 48 * 10 + 10)
         #expect(models[1]["params"] as? Int == 784 * 12 + 12 + 12 * 10 + 10, "hidden 25% of 48 = 12")

@@ -81,6 +81,11 @@ public enum FloatBounds {
         return softmax(z, expError: expError).sumRelative + 2 * u * abs(logS) + u * abs(m + logS)
     }
 
+    /// The reductions on the longest path of a nanoGPT forward, for `forward(reductions:length:)`: per block ln_1,
+    /// c_attn, q·k, p·v, c_proj, ln_2, c_fc, c_proj (8), then ln_f and lm_head. Their longest length is
+    /// max(n_embd, n_head·head_dim, ffn_hidden, T).
+    public static func gptReductions(layers: Int) -> Int { 8 * layers + 2 }
+
     /// max_i |a_i − b_i| / max_i |b_i|: the largest error of `a` against the reference `b`, in units of the reference's
     /// scale (the form `forward(reductions:length:)` bounds). A reference that is all zero gives the absolute error.
     public static func maxErrorOverScale(_ a: [Float], _ b: [Float]) -> Double {

@@ -5,6 +5,20 @@ import TestSupport
 import HDF5
 
 @Suite struct PredictTests {
+    /// The derived bound of each case (FloatBounds.forward against the float64 reference, as a fraction of
+    /// max|logit|): MLPs have one reduction per layer, of length ≤ the widest input; GPTs gptReductions(layers), of
+    /// length ≤ max(n_embd, heads·head_dim, ffn_hidden, T). Bugs this test catches (a wrong layer order, a missing
+    /// bias, an unmasked position, a wrong GELU or LayerNorm formula) move logits by far more than these bounds
+    /// (≤ 1.1e-3 of the scale, for the widest case).
+    static let bounds: [String: Double] = [
+        "mlp-relu": FloatBounds.forward(reductions: 3, length: 32),
+        "mlp-gelu": FloatBounds.forward(reductions: 2, length: 12),
+        "gpt": FloatBounds.forward(reductions: FloatBounds.gptReductions(layers: 2), length: 128),
+        "gpt-decoupled": FloatBounds.forward(reductions: FloatBounds.gptReductions(layers: 2), length: 37),
+        "gpt-nobias-untied": FloatBounds.forward(reductions: FloatBounds.gptReductions(layers: 2), length: 40),
+        "gpt-tied-copy-legacy-mask": FloatBounds.forward(reductions: FloatBounds.gptReductions(layers: 1), length: 32),
+    ]
+
     static let cases: [(String, [String])] = [
         ("mlp-relu", ["--family", "mlp", "--inputs", "20", "--hidden", "32,16", "--classes", "5", "--batch", "6"]),
         ("mlp-gelu", ["--family", "mlp", "--inputs", "12", "--hidden", "9", "--classes", "3", "--activation", "gelu", "--batch", "4"]),
@@ -32,8 +46,8 @@ import HDF5
         try TestSupport.tool("reference_forward.py", [model, input, ref])
         let a = try TestSupport.readLogits(ours), b = try TestSupport.readLogits(ref)
         #expect(a.shape == b.shape)
-        let worst = TestSupport.maxRelativeError(a.values, b.values)
-        #expect(worst <= 1e-4, "max relative error \(worst)")
+        let worst = FloatBounds.maxErrorOverScale(a.values, b.values), bound = Self.bounds[name]!
+        #expect(worst <= bound, "max |Δlogit| / max|logit| \(worst) > derived bound \(bound)")
         #expect(b.values.contains { abs($0) > 0.1 }, "reference logits are trivially small")
     }
 

@@ -34,6 +34,10 @@ import TestSupport
         #expect(r.resume.status == 0 && r.resume.stderr.contains("resumed from"), "\(r.resume.stderr)")
         #expect(r.resumed.count == 600)
         let worst = r.reference.map { abs($0.value - (r.resumed[$0.key] ?? .infinity)) }.max() ?? .infinity
+        // A resumed run restores weights, moments, the RNG words and the sampler exactly, and runs the same binary on
+        // the same CPU with the same thread counts, so it repeats the same float operations in the same order: the
+        // losses are bit-identical (they are logged as exact Doubles). Any lost or repeated state changes a loss by
+        // ≫ 1e-6 within a few steps; 1e-6 is a margin, not a rounding bound.
         #expect(worst <= 1e-6, "largest train-loss difference between the runs: \(worst)")
     }
 

@@ -42,12 +42,17 @@ import TestSupport
             let c1 = 1 - pow(0.9, Double(t)), c2 = 1 - pow(0.99, Double(t))
             pw -= 0.01 * ((m[0] / c1) / ((v[0] / c2).squareRoot() + 1e-8) + 0.1 * pw)   // weight: decayed
             pb -= 0.01 * ((m[1] / c1) / ((v[1] / c2).squareRoot() + 1e-8))             // bias: not decayed
+            // float32 AdamW against Double: each step rounds m, v, the bias corrections, √, the division and the
+            // update a few times, ≲ 10u relative of terms of size ≤ |w| = 0.5 and lr·1 = 0.01, so ≲ 3e-7 per step and
+            // ≲ 1e-6 after 3 (not compounding: the update does not depend on w). A wrong decay or bias correction is
+            // off by ≥ lr·0.1·0.5 = 5e-4 in one step.
             #expect(abs(Double(w[0]) - pw) < 1e-6 && abs(Double(b[0]) - pb) < 1e-6, "step \(t)")
         }
     }
 
     @Test func scheduleWarmsUpThenDecaysToMin() {
         #expect(learningRate(step: 0, total: 100, warmup: 10, lr: 1, minLR: 0.1) == 1.0 / 11)
+        // learningRate is Double arithmetic: a few roundings of values ≤ 1, ≲ 1e-15
         #expect(abs(learningRate(step: 10, total: 100, warmup: 10, lr: 1, minLR: 0.1) - 1) < 1e-12)
         #expect(abs(learningRate(step: 55, total: 100, warmup: 10, lr: 1, minLR: 0.1) - 0.55) < 1e-12)
         #expect(learningRate(step: 100, total: 100, warmup: 10, lr: 1, minLR: 0.1) == 0.1)
