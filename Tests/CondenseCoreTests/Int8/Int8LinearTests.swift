@@ -44,7 +44,7 @@ import TestSupport
 
     @Test(arguments: [(1, 5, 3), (7, 129, 65), (13, 1000, 17), (65, 64, 130)])
     func dynamicQuantizationErrorIsWithinTheDerivedBound(_ shape: (Int, Int, Int)) throws {
-        let (m, k, n) = shape
+        let (m, k, n) = shape, path = Self.path
         var rng = RNG(seed: UInt64(m * 31 + k))
         let w = Tensor(zeros: [n, k]), x = Tensor(zeros: [m, k]), b = Tensor(zeros: [n])
         w.fillNormal(std: 0.1, rng: &rng); x.fillNormal(std: 1, rng: &rng); b.fillNormal(std: 0.1, rng: &rng)
@@ -64,13 +64,13 @@ import TestSupport
             let bound = Self.bound(x, wq, b.array, sx: sx[i], i: i, j: j)
             worstRatio = max(worstRatio, abs(Double(y[i * n + j]) - ref[i * n + j]) / bound)
         } }
-        #expect(worstRatio <= 1, "error / bound = \(worstRatio) on \(Self.path)")
+        #expect(worstRatio <= 1, "error / bound = \(worstRatio) on \(path)")
         #expect(worstRatio > 0.01, "the bound should not be vacuous")
     }
 
     @Test func staticScaleWithReluMatchesTheReference() throws {
         var rng = RNG(seed: 5)
-        let (m, k, n) = (9, 70, 11)
+        let (m, k, n) = (9, 70, 11), path = Self.path
         let w = Tensor(zeros: [n, k]), x = Tensor(zeros: [m, k])
         w.fillNormal(std: 0.1, rng: &rng); x.fillUniform(-1, 1, rng: &rng)
         let layer = try Int8Linear(weight: w, bias: nil)
@@ -85,7 +85,7 @@ import TestSupport
             worstRatio = max(worstRatio, abs(Double(y[i]) - r) / bound)
             #expect(y[i] >= 0)
         }
-        #expect(worstRatio <= 1, "error / bound = \(worstRatio) on \(Self.path)")
+        #expect(worstRatio <= 1, "error / bound = \(worstRatio) on \(path)")
     }
 
     @Test func badWeightsAreRefused() {
