@@ -43,10 +43,10 @@ static void phase_pack(void *vp, int tid) {
         const size_t r0 = atomic_fetch_add(&J->next_pack, J->pack_rows);
         if (r0 >= mp) break;
         const size_t r1 = r0 + J->pack_rows < mp ? r0 + J->pack_rows : mp;
-        if (J->a_kind == A_U8) ci8_pack_a_u8(J->Xu, J->ldx, J->M, J->W->k, kp, r0, r1, J->Ap);
+        if (J->a_kind == A_U8) ci8_pack_a_u8(J->Xu, J->ldx, J->M, J->W->k, kp, r0, r1, J->kern.afmt, J->Ap);
         else
             ci8_quant_pack(J->Xf, J->ldx, J->M, J->W->k, kp, r0, r1, J->a_kind == A_DYNAMIC ? J->sx_rows : NULL,
-                           J->sx_static, J->kern.tier, J->Ap);
+                           J->sx_static, J->kern.tier, J->kern.afmt, J->Ap);
     }
 }
 
@@ -65,7 +65,7 @@ static void run_task(job_t *J, size_t t, int32_t *Cb) {
             int32_t *Cp = Cb + (p - p0) * CI8_NR;
             for (size_t i = r0; i < r1; i += CI8_MR) {
                 const size_t m = r1 - i < CI8_MR ? r1 - i : CI8_MR;
-                const uint8_t *A = J->Ap + (i / CI8_MR) * J->pb + pc * (4 * CI8_MR);
+                const uint8_t *A = J->Ap + (i / CI8_MR) * J->pb + pc * ci8_agroup_bytes(J->kern.afmt);
                 uk(m, kk, A, B, Cp + (i - r0) * ldc, ldc, pc > 0);
             }
         }
@@ -101,11 +101,11 @@ static void phase_gemm(void *vp, int tid) {
 
 static int run(job_t *J, const ci8_config *cfg) {
     const ci8_packed *W = J->W;
-    int rc = ci8_resolve_kernel(cfg ? cfg->path : CI8_PATH_DEFAULT, &J->kern);
+    int rc = ci8_resolve_kernel(cfg ? cfg->path : CI8_PATH_DEFAULT, J->M, &J->kern);
     if (rc != CI8_OK) return rc;
     const size_t M = J->M, npan = W->np / CI8_NR;
     J->kg = W->kp / 4;
-    J->pb = ci8_apanel_bytes(W->kp);
+    J->pb = ci8_apanel_bytes(W->kp, J->kern.afmt);
     if (J->kern.yields == CI8_YIELDS_XDOT) J->epi.colsum = NULL;
     else J->epi.colsum = W->colsum;
 
@@ -119,8 +119,9 @@ static int run(job_t *J, const ci8_config *cfg) {
     size_t mc = tmc ? (size_t)tmc : DEF_MC, ncb = tnc ? (size_t)tnc : DEF_NC;
     if (mc > mr_up) mc = mr_up;
     if (ncb > npan) ncb = npan;
-    size_t kcg = (tkc ? (size_t)tkc : DEF_KC) / 4;
-    if (M <= CI8_MR && !tkc) kcg = J->kg; // one row panel: nothing to reuse from L1, stream whole panels
+    size_t kcg = (tkc ? (size_t)tkc : J->kern.kc ? (size_t)J->kern.kc : DEF_KC) / 4;
+    // One row panel: nothing to reuse from L1, stream whole panels (unless the kernel re-reads B per column tile).
+    if (M <= CI8_MR && !tkc && !J->kern.kc) kcg = J->kg;
     if (kcg > J->kg) kcg = J->kg;
     for (;;) { // enough tasks for dynamic balance across T threads
         const size_t nt = ((M + mc - 1) / mc) * ((npan + ncb - 1) / ncb);
