@@ -155,8 +155,8 @@ int ci8_resolve_kernel(int path, size_t M, ci8_kernel *out) {
         *out = (ci8_kernel){D.avxvnni ? ci8_uk_avxvnni_vex : ci8_uk_avxvnni_evex, CI8_YIELDS_UDOT, CI8_TIER_AVX2,
                             CI8_A_U8, 0};
         break;
-    case CI8_PATH_AVX2: // M = 1: the GEMV kernel reads u8 panels (weights dominate); else the vpmaddwd kernel
-        if (M == 1) *out = (ci8_kernel){ci8_uk_avx2_gemv, CI8_YIELDS_XDOT, CI8_TIER_AVX2, CI8_A_U8, 0};
+    case CI8_PATH_AVX2: // one row panel: weight bytes dominate, the row kernel streams them once; else vpmaddwd
+        if (M <= CI8_MR) *out = (ci8_kernel){ci8_uk_avx2_rows, CI8_YIELDS_XDOT, CI8_TIER_AVX2, CI8_A_U8, M > 1 ? AVX2_KC : 0};
         else *out = (ci8_kernel){ci8_uk_avx2, CI8_YIELDS_XDOT, CI8_TIER_AVX2, CI8_A_S16, AVX2_KC};
         break;
     default: *out = (ci8_kernel){ci8_uk_scalar, CI8_YIELDS_UDOT, CI8_TIER_SCALAR, CI8_A_U8, 0}; break;

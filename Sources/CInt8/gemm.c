@@ -1,10 +1,10 @@
 // GEMM driver: activation packing/quantization phase, then (row block x column block) tasks over the thread pool,
-// each looping K blocks -> 64-column panels -> 6-row panels through the micro-kernel, then the fused epilogue.
+// each looping 64-column panels -> K blocks -> 6-row panels through the micro-kernel, then the fused epilogue.
 #include "internal.h"
 #include <math.h>
 
 // Blocking (see docs/notes/int8-kernel.md). KC: k per block, so one panel's B slice (KC*64 bytes) stays in L1 while
-// it meets every 6-row panel of the row block. MC: rows per task (A block MC*KC in L2). NC: 64-column panels per task.
+// it meets every 6-row panel of the row block (the kernel may prefer its own KC). MC: rows per task (A block MC*KC in L2). NC: 64-column panels per task.
 static _Atomic int tune_kc, tune_mc, tune_nc;
 void ci8_set_blocking(int kc, int mc, int nc) {
     atomic_store(&tune_kc, kc > 0 ? (kc + 3) / 4 * 4 : 0);
@@ -58,11 +58,13 @@ static void run_task(job_t *J, size_t t, int32_t *Cb) {
     const size_t ldc = J->ncb * CI8_NR;
     const size_t bpanel = J->kg * (4 * CI8_NR);
     const ci8_ukernel_fn uk = J->kern.uk;
-    for (size_t pc = 0; pc < J->kg; pc += J->kcg) {
-        const size_t kk = J->kg - pc < J->kcg ? J->kg - pc : J->kcg;
-        for (size_t p = p0; p < p1; p++) {
+    // Panel-major: one panel's K blocks follow each other in memory, so B streams contiguously (the hardware
+    // prefetcher keeps up) while each KC slice of it stays in L1 for all the row panels of the task.
+    for (size_t p = p0; p < p1; p++) {
+        int32_t *Cp = Cb + (p - p0) * CI8_NR;
+        for (size_t pc = 0; pc < J->kg; pc += J->kcg) {
+            const size_t kk = J->kg - pc < J->kcg ? J->kg - pc : J->kcg;
             const int8_t *B = J->W->data + p * bpanel + pc * (4 * CI8_NR);
-            int32_t *Cp = Cb + (p - p0) * CI8_NR;
             for (size_t i = r0; i < r1; i += CI8_MR) {
                 const size_t m = r1 - i < CI8_MR ? r1 - i : CI8_MR;
                 const uint8_t *A = J->Ap + (i / CI8_MR) * J->pb + pc * ci8_agroup_bytes(J->kern.afmt);

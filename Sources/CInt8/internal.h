@@ -68,9 +68,10 @@ typedef struct ci8_kernel {
 } ci8_kernel;
 
 void ci8_uk_scalar(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc, int accumulate);
-// AVX2 without VNNI: the vpmaddwd kernel on CI8_A_S16 panels, and the vpsignb GEMV kernel on CI8_A_U8 (M = 1 calls).
+// AVX2 without VNNI: the vpmaddwd kernel on CI8_A_S16 panels (calls with M > CI8_MR), and the vpsignb row kernel on
+// CI8_A_U8 panels (M <= CI8_MR: one row panel, where reading each weight byte once matters most).
 void ci8_uk_avx2(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc, int accumulate);
-void ci8_uk_avx2_gemv(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc,
+void ci8_uk_avx2_rows(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc,
                       int accumulate);
 void ci8_uk_avx512vnni(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc,
                        int accumulate);
