@@ -140,18 +140,26 @@ const char *ci8_path_info(void) {
     return D.info; // stable storage; contents are rewritten by later calls
 }
 
-int ci8_resolve_kernel(int path, ci8_kernel *out) {
+// K per cache block for the AVX2 vpmaddwd kernel: one 64-column weight slice is 64 * 256 = 16 KiB, half of a 32 KiB
+// L1d (Zen 2 to Zen 4, most Intel client cores), re-read from L1 by every row panel of the block.
+enum { AVX2_KC = 256 };
+
+int ci8_resolve_kernel(int path, size_t M, ci8_kernel *out) {
     if (path == CI8_PATH_DEFAULT) path = ci8_active_path();
     if (!ci8_path_supported(path)) return CI8_EUNSUPPORTED;
     switch (path) {
     case CI8_PATH_AVX512VNNI:
-        *out = (ci8_kernel){ci8_uk_avx512vnni, CI8_YIELDS_UDOT, CI8_TIER_AVX512};
+        *out = (ci8_kernel){ci8_uk_avx512vnni, CI8_YIELDS_UDOT, CI8_TIER_AVX512, CI8_A_U8, 0};
         break;
     case CI8_PATH_AVXVNNI:
-        *out = (ci8_kernel){D.avxvnni ? ci8_uk_avxvnni_vex : ci8_uk_avxvnni_evex, CI8_YIELDS_UDOT, CI8_TIER_AVX2};
+        *out = (ci8_kernel){D.avxvnni ? ci8_uk_avxvnni_vex : ci8_uk_avxvnni_evex, CI8_YIELDS_UDOT, CI8_TIER_AVX2,
+                            CI8_A_U8, 0};
         break;
-    case CI8_PATH_AVX2: *out = (ci8_kernel){ci8_uk_avx2, CI8_YIELDS_XDOT, CI8_TIER_AVX2}; break;
-    default: *out = (ci8_kernel){ci8_uk_scalar, CI8_YIELDS_UDOT, CI8_TIER_SCALAR}; break;
+    case CI8_PATH_AVX2: // one row panel: weight bytes dominate, the row kernel streams them once; else vpmaddwd
+        if (M <= CI8_MR) *out = (ci8_kernel){ci8_uk_avx2_rows, CI8_YIELDS_XDOT, CI8_TIER_AVX2, CI8_A_U8, M > 1 ? AVX2_KC : 0};
+        else *out = (ci8_kernel){ci8_uk_avx2, CI8_YIELDS_XDOT, CI8_TIER_AVX2, CI8_A_S16, AVX2_KC};
+        break;
+    default: *out = (ci8_kernel){ci8_uk_scalar, CI8_YIELDS_UDOT, CI8_TIER_SCALAR, CI8_A_U8, 0}; break;
     }
     return CI8_OK;
 }

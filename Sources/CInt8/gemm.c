@@ -1,10 +1,10 @@
 // GEMM driver: activation packing/quantization phase, then (row block x column block) tasks over the thread pool,
-// each looping K blocks -> 64-column panels -> 6-row panels through the micro-kernel, then the fused epilogue.
+// each looping 64-column panels -> K blocks -> 6-row panels through the micro-kernel, then the fused epilogue.
 #include "internal.h"
 #include <math.h>
 
 // Blocking (see docs/notes/int8-kernel.md). KC: k per block, so one panel's B slice (KC*64 bytes) stays in L1 while
-// it meets every 6-row panel of the row block. MC: rows per task (A block MC*KC in L2). NC: 64-column panels per task.
+// it meets every 6-row panel of the row block (the kernel may prefer its own KC). MC: rows per task (A block MC*KC in L2). NC: 64-column panels per task.
 static _Atomic int tune_kc, tune_mc, tune_nc;
 void ci8_set_blocking(int kc, int mc, int nc) {
     atomic_store(&tune_kc, kc > 0 ? (kc + 3) / 4 * 4 : 0);
@@ -43,10 +43,10 @@ static void phase_pack(void *vp, int tid) {
         const size_t r0 = atomic_fetch_add(&J->next_pack, J->pack_rows);
         if (r0 >= mp) break;
         const size_t r1 = r0 + J->pack_rows < mp ? r0 + J->pack_rows : mp;
-        if (J->a_kind == A_U8) ci8_pack_a_u8(J->Xu, J->ldx, J->M, J->W->k, kp, r0, r1, J->Ap);
+        if (J->a_kind == A_U8) ci8_pack_a_u8(J->Xu, J->ldx, J->M, J->W->k, kp, r0, r1, J->kern.afmt, J->Ap);
         else
             ci8_quant_pack(J->Xf, J->ldx, J->M, J->W->k, kp, r0, r1, J->a_kind == A_DYNAMIC ? J->sx_rows : NULL,
-                           J->sx_static, J->kern.tier, J->Ap);
+                           J->sx_static, J->kern.tier, J->kern.afmt, J->Ap);
     }
 }
 
@@ -58,14 +58,16 @@ static void run_task(job_t *J, size_t t, int32_t *Cb) {
     const size_t ldc = J->ncb * CI8_NR;
     const size_t bpanel = J->kg * (4 * CI8_NR);
     const ci8_ukernel_fn uk = J->kern.uk;
-    for (size_t pc = 0; pc < J->kg; pc += J->kcg) {
-        const size_t kk = J->kg - pc < J->kcg ? J->kg - pc : J->kcg;
-        for (size_t p = p0; p < p1; p++) {
+    // Panel-major: one panel's K blocks follow each other in memory, so B streams contiguously (the hardware
+    // prefetcher keeps up) while each KC slice of it stays in L1 for all the row panels of the task.
+    for (size_t p = p0; p < p1; p++) {
+        int32_t *Cp = Cb + (p - p0) * CI8_NR;
+        for (size_t pc = 0; pc < J->kg; pc += J->kcg) {
+            const size_t kk = J->kg - pc < J->kcg ? J->kg - pc : J->kcg;
             const int8_t *B = J->W->data + p * bpanel + pc * (4 * CI8_NR);
-            int32_t *Cp = Cb + (p - p0) * CI8_NR;
             for (size_t i = r0; i < r1; i += CI8_MR) {
                 const size_t m = r1 - i < CI8_MR ? r1 - i : CI8_MR;
-                const uint8_t *A = J->Ap + (i / CI8_MR) * J->pb + pc * (4 * CI8_MR);
+                const uint8_t *A = J->Ap + (i / CI8_MR) * J->pb + pc * ci8_agroup_bytes(J->kern.afmt);
                 uk(m, kk, A, B, Cp + (i - r0) * ldc, ldc, pc > 0);
             }
         }
@@ -101,11 +103,11 @@ static void phase_gemm(void *vp, int tid) {
 
 static int run(job_t *J, const ci8_config *cfg) {
     const ci8_packed *W = J->W;
-    int rc = ci8_resolve_kernel(cfg ? cfg->path : CI8_PATH_DEFAULT, &J->kern);
+    int rc = ci8_resolve_kernel(cfg ? cfg->path : CI8_PATH_DEFAULT, J->M, &J->kern);
     if (rc != CI8_OK) return rc;
     const size_t M = J->M, npan = W->np / CI8_NR;
     J->kg = W->kp / 4;
-    J->pb = ci8_apanel_bytes(W->kp);
+    J->pb = ci8_apanel_bytes(W->kp, J->kern.afmt);
     if (J->kern.yields == CI8_YIELDS_XDOT) J->epi.colsum = NULL;
     else J->epi.colsum = W->colsum;
 
@@ -119,8 +121,9 @@ static int run(job_t *J, const ci8_config *cfg) {
     size_t mc = tmc ? (size_t)tmc : DEF_MC, ncb = tnc ? (size_t)tnc : DEF_NC;
     if (mc > mr_up) mc = mr_up;
     if (ncb > npan) ncb = npan;
-    size_t kcg = (tkc ? (size_t)tkc : DEF_KC) / 4;
-    if (M <= CI8_MR && !tkc) kcg = J->kg; // one row panel: nothing to reuse from L1, stream whole panels
+    size_t kcg = (tkc ? (size_t)tkc : J->kern.kc ? (size_t)J->kern.kc : DEF_KC) / 4;
+    // One row panel: nothing to reuse from L1, stream whole panels (unless the kernel re-reads B per column tile).
+    if (M <= CI8_MR && !tkc && !J->kern.kc) kcg = J->kg;
     if (kcg > J->kg) kcg = J->kg;
     for (;;) { // enough tasks for dynamic balance across T threads
         const size_t nt = ((M + mc - 1) / mc) * ((npan + ncb - 1) / ncb);

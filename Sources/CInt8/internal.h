@@ -27,9 +27,26 @@ struct ci8_packed {
     int32_t *colsum; // [np]
 };
 
-// Packed activations: panels of CI8_MR rows; panel q holds kp/4 groups of CI8_MR rows x 4 bytes:
-// byte [q][g][r][t] = U[6q + r][4g + t] (u8), zero past M or K. A panel is (kp/4)*24 bytes.
-static inline size_t ci8_apanel_bytes(size_t kp) { return (kp / 4) * (4 * CI8_MR); }
+// Packed activations: panels of CI8_MR rows; panel q holds kp/4 groups of CI8_MR rows x 4 values, in one of two
+// formats (the kernel says which):
+//   CI8_A_U8:  byte  [q][g][r][t] = U[6q + r][4g + t] (u8), zero past M or K; a group is 24 bytes.
+//   CI8_A_S16: int16 [q][g][r][t] = U[6q + r][4g + t] - 128 (= x), zero past M or K; a group is 48 bytes
+//              (the AVX2 vpmaddwd kernel: one vpbroadcastq per row and group, no per-row fixup).
+enum { CI8_A_U8 = 0, CI8_A_S16 = 1 };
+static inline size_t ci8_agroup_bytes(int fmt) { return (size_t)(4 * CI8_MR) << fmt; }
+static inline size_t ci8_apanel_bytes(size_t kp, int fmt) { return (kp / 4) * ci8_agroup_bytes(fmt); }
+// One row's 4 values of one k group (u: 4 u8 activations, or NULL for padding) at d, in format fmt.
+static inline void ci8_put_group(uint8_t *d, const uint8_t *u, int fmt) {
+    if (fmt == CI8_A_U8) {
+        if (u) memcpy(d, u, 4);
+        else memset(d, 0, 4);
+        return;
+    }
+    int16_t v[4] = {0, 0, 0, 0};
+    if (u)
+        for (int t = 0; t < 4; t++) v[t] = (int16_t)(u[t] - 128);
+    memcpy(d, v, 8);
+}
 
 // Micro-kernel: C[r][c] (+)= sum_{g<kg} sum_t A[g][r][t] * B[g][c][t] for r < m (1..CI8_MR), c < 64.
 // A points into a packed activation panel, B into a packed weight panel, both at the same k group.
@@ -43,13 +60,19 @@ enum { CI8_YIELDS_UDOT = 0, CI8_YIELDS_XDOT = 1 };
 enum { CI8_TIER_SCALAR = 0, CI8_TIER_AVX2 = 1, CI8_TIER_AVX512 = 2 };
 
 typedef struct ci8_kernel {
-    ci8_ukernel_fn uk;
+    ci8_ukernel_fn uk; // A is a panel in format `afmt` (cast from const uint8_t *)
     int yields;
     int tier;
+    int afmt; // CI8_A_U8 or CI8_A_S16
+    int kc;   // preferred k per cache block (multiple of 4), 0 for the driver's default
 } ci8_kernel;
 
 void ci8_uk_scalar(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc, int accumulate);
+// AVX2 without VNNI: the vpmaddwd kernel on CI8_A_S16 panels (calls with M > CI8_MR), and the vpsignb row kernel on
+// CI8_A_U8 panels (M <= CI8_MR: one row panel, where reading each weight byte once matters most).
 void ci8_uk_avx2(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc, int accumulate);
+void ci8_uk_avx2_rows(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc,
+                      int accumulate);
 void ci8_uk_avx512vnni(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc,
                        int accumulate);
 // The 256-bit VNNI kernel, VEX encoding (AVX-VNNI CPUs) and EVEX encoding (AVX512-VNNI+VL CPUs without AVX-VNNI).
@@ -58,8 +81,9 @@ void ci8_uk_avxvnni_vex(size_t m, size_t kg, const uint8_t *A, const int8_t *B, 
 void ci8_uk_avxvnni_evex(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc,
                          int accumulate);
 
-// Dispatch: resolves a ci8_path (or CI8_PATH_DEFAULT) to a kernel. Returns CI8_OK or CI8_EUNSUPPORTED.
-int ci8_resolve_kernel(int path, ci8_kernel *out);
+// Dispatch: resolves a ci8_path (or CI8_PATH_DEFAULT) to the kernel for a call with M rows. Returns CI8_OK or
+// CI8_EUNSUPPORTED.
+int ci8_resolve_kernel(int path, size_t M, ci8_kernel *out);
 int ci8_cpu_has_avx512(void); // avx512f+bw+vl+dq (quantizer, epilogue)
 int ci8_cpu_has_avx2(void);   // avx2+fma
 int ci8_cpu_has_avx512vnni(void);
@@ -83,13 +107,14 @@ void ci8_epilogue_scalar(const int32_t *C, size_t ldc, size_t m, size_t n, const
 void ci8_epilogue_avx2(const int32_t *C, size_t ldc, size_t m, size_t n, const ci8_epi_args *a);
 void ci8_epilogue_avx512(const int32_t *C, size_t ldc, size_t m, size_t n, const ci8_epi_args *a);
 
-// Activation packing (pack.c / quant.c). Rows [r0, r1) of the logical M rows, r0 multiple of CI8_MR.
-void ci8_pack_a_u8(const uint8_t *X, size_t ldx, size_t M, size_t K, size_t kp, size_t r0, size_t r1,
+// Activation packing (pack.c / quant.c) in panel format fmt. Rows [r0, r1) of the logical M rows, r0 multiple of
+// CI8_MR.
+void ci8_pack_a_u8(const uint8_t *X, size_t ldx, size_t M, size_t K, size_t kp, size_t r0, size_t r1, int fmt,
                    uint8_t *Ap);
 // Quantize rows [r0,r1) of float X into packed panels; dynamic if sx_rows != NULL (writes sx_rows[i]).
 // tier selects SIMD (bit-identical to scalar).
 void ci8_quant_pack(const float *X, size_t ldx, size_t M, size_t K, size_t kp, size_t r0, size_t r1,
-                    float *sx_rows, float sx_static, int tier, uint8_t *Ap);
+                    float *sx_rows, float sx_static, int tier, int fmt, uint8_t *Ap);
 // Quantize one row to u8 (dynamic: returns the scale; static: uses sx). Scalar reference and SIMD versions.
 float ci8_quant_row_scalar(const float *x, size_t K, int dynamic, float sx, uint8_t *q);
 float ci8_quant_row_avx2(const float *x, size_t K, int dynamic, float sx, uint8_t *q);

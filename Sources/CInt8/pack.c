@@ -60,25 +60,26 @@ size_t ci8_packed_bytes(const ci8_packed *p) { return p ? p->np * p->kp : 0; }
 const int32_t *ci8_packed_colsums(const ci8_packed *p) { return p ? p->colsum : NULL; }
 
 // Rows [r0, r1) of u8 X into CI8_MR-row panels (r0 a multiple of CI8_MR; rows >= M and k >= K are zero).
-void ci8_pack_a_u8(const uint8_t *X, size_t ldx, size_t M, size_t K, size_t kp, size_t r0, size_t r1,
+void ci8_pack_a_u8(const uint8_t *X, size_t ldx, size_t M, size_t K, size_t kp, size_t r0, size_t r1, int fmt,
                    uint8_t *Ap) {
-    const size_t kg = kp / 4, pb = ci8_apanel_bytes(kp);
+    const size_t kg = kp / 4, pb = ci8_apanel_bytes(kp, fmt), gs = ci8_agroup_bytes(fmt);
     for (size_t q0 = r0; q0 < r1; q0 += CI8_MR) {
         uint8_t *panel = Ap + (q0 / CI8_MR) * pb;
         for (size_t r = 0; r < CI8_MR; r++) {
             const size_t i = q0 + r;
-            uint8_t *d = panel + 4 * r;
+            uint8_t *d = panel + ((4 * r) << fmt);
             if (i >= M) {
-                for (size_t g = 0; g < kg; g++) memset(d + g * (4 * CI8_MR), 0, 4);
+                for (size_t g = 0; g < kg; g++) ci8_put_group(d + g * gs, NULL, fmt);
                 continue;
             }
             const uint8_t *x = X + i * ldx;
             const size_t full = K / 4;
-            for (size_t g = 0; g < full; g++) memcpy(d + g * (4 * CI8_MR), x + 4 * g, 4);
-            if (full < kg) {
+            for (size_t g = 0; g < full; g++) ci8_put_group(d + g * gs, x + 4 * g, fmt);
+            if (full < kg) { // the K tail: padding is u = 128 (x = 0) in S16; padded weights are 0 either way
                 uint8_t t[4] = {0, 0, 0, 0};
+                if (fmt == CI8_A_S16) memset(t, 128, 4);
                 for (size_t k = 4 * full; k < K; k++) t[k - 4 * full] = x[k];
-                memcpy(d + full * (4 * CI8_MR), t, 4);
+                ci8_put_group(d + full * gs, t, fmt);
             }
         }
     }

@@ -1,4 +1,4 @@
-// Measurement helpers (benchmarks, not tests): register-only VNNI peak loop, GEMM timing, streaming read bandwidth.
+// Measurement helpers (benchmarks, not tests): each int8 path's register-only peak loop, GEMM timing, read bandwidth.
 #include "internal.h"
 #include <immintrin.h>
 #include <stdlib.h>
@@ -40,9 +40,52 @@ __attribute__((target("avx2,avxvnni"))) static int64_t peak_ymm(uint64_t iters) 
 }
 #endif
 
+// The 256-bit VNNI instruction in its EVEX form (AVX512-VNNI+VL CPUs), the encoding the avxvnni path runs there.
+__attribute__((target("avx512f,avx512vl,avx512vnni"))) static int64_t peak_ymm_evex(uint64_t iters) {
+    const __m256i z = _mm256_setzero_si256();
+    __m256i a = _mm256_set1_epi32(0x01010101), b = _mm256_set1_epi32(0x01020304);
+    PEAK_BODY(__m256i, _mm256_dpbusd_epi32)
+    __m256i s = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(c0, c1), _mm256_add_epi32(c2, c3)),
+                                 _mm256_add_epi32(_mm256_add_epi32(c4, c5), _mm256_add_epi32(c6, c7)));
+    s = _mm256_add_epi32(s, _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(c8, c9), _mm256_add_epi32(c10, c11)),
+                                             _mm256_add_epi32(_mm256_add_epi32(c12, c13), _mm256_add_epi32(c14, c15))));
+    return _mm256_extract_epi32(s, 0);
+}
+
+// ---- AVX2 peak ----------------------------------------------------------------------------------------------
+// The u8 x s8 -> s32 step of AVX2 without VNNI: vpmaddubsw (32 products into 16 int16 pair sums), vpmaddwd by 1s
+// (into 8 int32), vpaddd into an accumulator: 32 multiply-adds per triplet, the sequence FBGEMM and oneDNN use too.
+// Written in asm, because the compiler would fold the 8 identical products of one iteration into one. 8 independent
+// accumulators and 4 rotating temporaries (renamed by the hardware): only the multiply pipes limit the loop.
+// The Condense kernel adds one vpsignb per triplet (exactness) and amortized loads; this is the machine's ceiling.
+#define AVX2_TRIPLET(T, C)                                                                                     \
+    "vpmaddubsw %[b], %[a], %[" T "]\n\t"                                                                      \
+    "vpmaddwd %[one], %[" T "], %[" T "]\n\t"                                                                  \
+    "vpaddd %[" T "], %[" C "], %[" C "]\n\t"
+
+CI8_TARGET_AVX2 static int64_t peak_avx2(uint64_t iters) {
+    __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(-5), one = _mm256_set1_epi16(1);
+    __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+    __m256i t0, t1, t2, t3;
+    for (uint64_t i = 0; i < iters; i++) {
+        __asm__ volatile(AVX2_TRIPLET("t0", "c0") AVX2_TRIPLET("t1", "c1") AVX2_TRIPLET("t2", "c2")
+                             AVX2_TRIPLET("t3", "c3") AVX2_TRIPLET("t0", "c4") AVX2_TRIPLET("t1", "c5")
+                                 AVX2_TRIPLET("t2", "c6") AVX2_TRIPLET("t3", "c7")
+                         : [c0] "+x"(c0), [c1] "+x"(c1), [c2] "+x"(c2), [c3] "+x"(c3), [c4] "+x"(c4),
+                           [c5] "+x"(c5), [c6] "+x"(c6), [c7] "+x"(c7), [t0] "=&x"(t0), [t1] "=&x"(t1),
+                           [t2] "=&x"(t2), [t3] "=&x"(t3)
+                         : [a] "x"(a), [b] "x"(b), [one] "x"(one));
+    }
+    __m256i s = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(c0, c1), _mm256_add_epi32(c2, c3)),
+                                 _mm256_add_epi32(_mm256_add_epi32(c4, c5), _mm256_add_epi32(c6, c7)));
+    return _mm256_extract_epi32(s, 0);
+}
+
+enum { PEAK_ZMM_VNNI, PEAK_YMM_VNNI_VEX, PEAK_YMM_VNNI_EVEX, PEAK_AVX2 };
+
 typedef struct {
     uint64_t iters;
-    int zmm;
+    int loop;
     _Atomic int ran;
     _Atomic int64_t sink;
 } peak_job;
@@ -52,23 +95,59 @@ static void peak_thread(void *vp, int tid) {
     peak_job *J = vp;
     atomic_fetch_add(&J->ran, 1);
     int64_t r = 0;
-    if (J->zmm) r = peak_zmm(J->iters);
+    switch (J->loop) {
+    case PEAK_ZMM_VNNI: r = peak_zmm(J->iters); break;
 #if CI8_HAVE_AVXVNNI_COMPILER
-    else r = peak_ymm(J->iters);
+    case PEAK_YMM_VNNI_VEX: r = peak_ymm(J->iters); break;
 #endif
+    case PEAK_YMM_VNNI_EVEX: r = peak_ymm_evex(J->iters); break;
+    default: r = peak_avx2(J->iters); break;
+    }
     atomic_fetch_add(&J->sink, r);
 }
 
-double ci8_vnni_peak_gops(uint64_t iters, int threads) {
-    peak_job J = {.iters = iters ? iters : 1, .zmm = ci8_cpu_has_avx512vnni()};
-    if (!J.zmm && !(CI8_HAVE_AVXVNNI_COMPILER && ci8_cpu_has_avxvnni())) return 0.0;
+// Which loop measures `path`'s ceiling, and how many multiply-adds one iteration does; 0 if there is none.
+static double peak_loop_for(int path, int *loop) {
+    switch (path) {
+    case CI8_PATH_AVX512VNNI: *loop = PEAK_ZMM_VNNI; return 64.0 * 16;
+    case CI8_PATH_AVXVNNI:
+        *loop = (CI8_HAVE_AVXVNNI_COMPILER && ci8_cpu_has_avxvnni()) ? PEAK_YMM_VNNI_VEX : PEAK_YMM_VNNI_EVEX;
+        return 32.0 * 16;
+    case CI8_PATH_AVX2: *loop = PEAK_AVX2; return 32.0 * 8;
+    default: return 0.0;
+    }
+}
+
+const char *ci8_path_peak_loop(int path) {
+    if (path == CI8_PATH_DEFAULT) path = ci8_active_path();
+    if (!ci8_path_supported(path)) return "none";
+    switch (path) {
+    case CI8_PATH_AVX512VNNI: return "vpdpbusd zmm";
+    case CI8_PATH_AVXVNNI:
+        return (CI8_HAVE_AVXVNNI_COMPILER && ci8_cpu_has_avxvnni()) ? "vpdpbusd ymm (VEX)" : "vpdpbusd ymm (EVEX)";
+    case CI8_PATH_AVX2: return "vpmaddubsw+vpmaddwd+vpaddd ymm";
+    default: return "none";
+    }
+}
+
+double ci8_path_peak_gops(int path, uint64_t iters, int threads) {
+    if (path == CI8_PATH_DEFAULT) path = ci8_active_path();
+    if (!ci8_path_supported(path)) return 0.0;
+    peak_job J = {.iters = iters ? iters : 1};
+    const double macs_per_iter = peak_loop_for(path, &J.loop);
+    if (macs_per_iter == 0.0) return 0.0;
     if (threads <= 0) threads = ci8_get_threads();
     const double t0 = ci8_now();
     ci8_pool_run(threads, peak_thread, &J);
     const double t = ci8_now() - t0;
     const int used = atomic_load(&J.ran);
-    const double macs_per_insn = J.zmm ? 64.0 : 32.0;
-    return 2.0 * macs_per_insn * 16.0 * (double)J.iters * used / t * 1e-9;
+    return 2.0 * macs_per_iter * (double)J.iters * used / t * 1e-9;
+}
+
+double ci8_vnni_peak_gops(uint64_t iters, int threads) {
+    if (ci8_path_supported(CI8_PATH_AVX512VNNI)) return ci8_path_peak_gops(CI8_PATH_AVX512VNNI, iters, threads);
+    if (CI8_HAVE_AVXVNNI_COMPILER && ci8_cpu_has_avxvnni()) return ci8_path_peak_gops(CI8_PATH_AVXVNNI, iters, threads);
+    return 0.0;
 }
 
 // ---- GEMM timing --------------------------------------------------------------------------------------------

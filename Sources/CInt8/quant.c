@@ -103,14 +103,14 @@ static void quant_tier(const float *x, size_t n, float s, uint8_t *q, int tier) 
 
 // Rows [r0, r1) (r0 a multiple of CI8_MR) quantized straight into activation panels, in chunks of CHUNK k.
 void ci8_quant_pack(const float *X, size_t ldx, size_t M, size_t K, size_t kp, size_t r0, size_t r1,
-                    float *sx_rows, float sx_static, int tier, uint8_t *Ap) {
+                    float *sx_rows, float sx_static, int tier, int fmt, uint8_t *Ap) {
     enum { CHUNK = 1024 };
     uint8_t tmp[CHUNK];
-    const size_t kg = kp / 4, pb = ci8_apanel_bytes(kp);
+    const size_t kg = kp / 4, pb = ci8_apanel_bytes(kp, fmt), gs = ci8_agroup_bytes(fmt);
     for (size_t i = r0; i < r1; i++) {
-        uint8_t *d = Ap + (i / CI8_MR) * pb + 4 * (i % CI8_MR);
+        uint8_t *d = Ap + (i / CI8_MR) * pb + ((4 * (i % CI8_MR)) << fmt);
         if (i >= M) {
-            for (size_t g = 0; g < kg; g++) memset(d + g * (4 * CI8_MR), 0, 4);
+            for (size_t g = 0; g < kg; g++) ci8_put_group(d + g * gs, NULL, fmt);
             continue;
         }
         const float *x = X + i * ldx;
@@ -120,9 +120,9 @@ void ci8_quant_pack(const float *X, size_t ldx, size_t M, size_t K, size_t kp, s
             const size_t n = K - k0 < CHUNK ? K - k0 : CHUNK;
             const size_t n4 = (n + 3) & ~(size_t)3;
             quant_tier(x + k0, n, s, tmp, tier);
-            for (size_t k = n; k < n4; k++) tmp[k] = 0;
-            uint8_t *dd = d + (k0 / 4) * (4 * CI8_MR);
-            for (size_t g = 0; g < n4 / 4; g++) memcpy(dd + g * (4 * CI8_MR), tmp + 4 * g, 4);
+            for (size_t k = n; k < n4; k++) tmp[k] = fmt == CI8_A_S16 ? 128 : 0; // padding: x = 0 in S16
+            uint8_t *dd = d + (k0 / 4) * gs;
+            for (size_t g = 0; g < n4 / 4; g++) ci8_put_group(dd + g * gs, tmp + 4 * g, fmt);
         }
     }
 }

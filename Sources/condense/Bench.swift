@@ -5,7 +5,7 @@ import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks: int8 matmul against sgemm and the VNNI peak; training step time.",
+        abstract: "Benchmarks: int8 matmul against sgemm and the int8 path's peak; training step time.",
         subcommands: [BenchMatmul.self, BenchTrain.self])
 }
 
@@ -43,8 +43,8 @@ struct BenchTrain: ParsableCommand {
 struct BenchMatmul: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "matmul",
-        abstract: "Int8 GOPS (our kernel) and OpenBLAS sgemm GFLOPS on the same shape, plus the measured VNNI peak.",
-        discussion: "Without a shape it sweeps M ∈ {1, 16, 64, 256, 2048} × (K, N) ∈ {(768, 768), (2048, 2048), (4096, 4096)}. Peer: tools/bench_torch_int8.py.")
+        abstract: "Int8 GOPS (our kernel) and OpenBLAS sgemm GFLOPS on the same shape, plus the measured peak of the int8 path in use.",
+        discussion: "Without a shape it sweeps M ∈ {1, 16, 64, 256, 2048} × (K, N) ∈ {(768, 768), (2048, 2048), (4096, 4096)}. The peak is the register-only loop of the path in use (int8_path; CONDENSE_INT8_PATH=avx2|scalar|avxvnni|avx512vnni forces one): vpdpbusd for VNNI, vpmaddubsw+vpmaddwd for AVX2, none for scalar. Peer: tools/compare_int8_gemm.py.")
 
     @Option var m: Int?
     @Option var k: Int?
@@ -53,7 +53,7 @@ struct BenchMatmul: ParsableCommand {
     @Option(help: "Minimum timed repetitions per shape (small shapes use more).")
     var reps: Int = 10
 
-    @Flag(help: "One JSON object per shape (keys m, k, n, int8_gops, sgemm_gflops, peak_int8_gops, ...).")
+    @Flag(help: "One JSON object per shape (keys m, k, n, int8_gops, sgemm_gflops, int8_path, peak_int8_gops, peak_int8_path, ...).")
     var json = false
 
     func run() throws {
@@ -71,12 +71,17 @@ struct BenchMatmul: ParsableCommand {
                 throw ValidationError("give all of --m, --k and --n, or none for the standard sweep")
             }
             let peak = MatmulBench.peakGOPS()
-            if !json { emit(String(format: "measured VNNI peak: %.0f GOPS", peak)) }
+            if !json {
+                emit(peak > 0 ? String(format: "int8 path %@: measured peak (%@) %.0f GOPS", MatmulBench.activePath as NSString,
+                                                 MatmulBench.peakLoop as NSString, peak)
+                              : "int8 path \(MatmulBench.activePath): no peak loop")
+            }
             for (m, k, n) in shapes {
                 let r = MatmulBench.run(m: m, k: k, n: n, reps: reps, peak: peak)
                 if json { emit(((try? JSONValue(encoding: r)) ?? .null).description); continue }
-                emit(String(format: "M=%5d K=%5d N=%5d  int8 %7.1f GOPS (raw %7.1f, %4.0f%% of peak)  sgemm %6.1f GFLOPS  int8/sgemm %.2fx",
-                            m, k, n, r.int8_gops, r.int8_raw_gops, 100 * r.int8_raw_gops / peak, r.sgemm_gflops, r.int8_gops / r.sgemm_gflops))
+                let ofPeak = peak > 0 ? String(format: "%4.0f%% of peak", 100 * r.int8_raw_gops / peak) : "no peak"
+                emit(String(format: "M=%5d K=%5d N=%5d  int8 %7.1f GOPS (raw %7.1f, %@)  sgemm %6.1f GFLOPS  int8/sgemm %.2fx",
+                            m, k, n, r.int8_gops, r.int8_raw_gops, ofPeak as NSString, r.sgemm_gflops, r.int8_gops / r.sgemm_gflops))
             }
         }
     }

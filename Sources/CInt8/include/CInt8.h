@@ -132,6 +132,13 @@ void ci8_reference_epilogue(const int32_t *D, size_t M, size_t N, size_t ldd, co
 /// iterations per thread, on `threads` threads at once (0 = process-wide count). Returns GOPS, counting
 /// 2 ops per multiply-add (one zmm vpdpbusd = 64 MACs = 128 ops). 0 if no VNNI path is supported.
 double ci8_vnni_peak_gops(uint64_t iters, int threads);
+/// The register-only peak loop of `path` (CI8_PATH_DEFAULT = the active path), the ceiling of that path's kernel:
+/// avx512vnni: vpdpbusd zmm (64 MACs); avxvnni: vpdpbusd ymm (32 MACs, VEX or EVEX as the path runs);
+/// avx2: vpmaddubsw + vpmaddwd + vpaddd ymm (32 MACs per triplet, 8 accumulators). Same timing and op count as
+/// ci8_vnni_peak_gops. Returns 0 for the scalar path (no peak loop) or a path this CPU does not support.
+double ci8_path_peak_gops(int path, uint64_t iters, int threads);
+/// The instruction sequence ci8_path_peak_gops times for `path` ("vpdpbusd zmm", ...), or "none".
+const char *ci8_path_peak_loop(int path);
 /// Median GOPS (2*M*N*K / time) of `reps` timed calls on random data. mode 0: ci8_gemm_s32 on u8 input;
 /// mode 1: ci8_linear_dynamic (float in, float out, with quantization). cfg may be NULL.
 double ci8_bench_gemm(size_t M, size_t K, size_t N, int reps, int mode, const ci8_config *cfg);

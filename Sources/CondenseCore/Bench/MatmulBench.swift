@@ -1,4 +1,4 @@
-// MatmulBench: int8 GEMM GOPS (our kernel), OpenBLAS sgemm GFLOPS on the same shape, and the measured VNNI peak.
+// MatmulBench: int8 GEMM GOPS (our kernel), OpenBLAS sgemm GFLOPS on the same shape, and the active path's peak.
 import CInt8
 import Foundation
 
@@ -12,8 +12,14 @@ public struct MatmulBenchResult: Codable {
     /// The raw u8×s8→s32 GEMM alone.
     public var int8_raw_gops: Double
     public var sgemm_gflops: Double
-    /// The register-only vpdpbusd loop on the same threads: the roofline for int8.
+    /// The register-only peak loop of the int8 path in use (`peak_int8_path`) on the same threads: the roofline
+    /// for that path's kernel. 0 on the scalar path, which has no peak loop.
     public var peak_int8_gops: Double
+    /// Whose peak `peak_int8_gops` is: always the path in use (`int8_path`).
+    public var peak_int8_path: String
+    /// The instruction sequence the peak loop times ("vpdpbusd zmm", "vpmaddubsw+vpmaddwd+vpaddd ymm", "none").
+    public var peak_int8_loop: String
+    /// The int8 kernel path in use (avx512vnni, avxvnni, avx2 or scalar; CONDENSE_INT8_PATH forces one).
     public var int8_path: String
     public var threads: Int
     /// Streaming read bandwidth over a buffer the size of the int8 weights (N·K bytes), on the kernel's threads.
@@ -41,8 +47,14 @@ public enum MatmulBench {
         return 2 * Double(m) * Double(k) * Double(n) / times.sorted()[times.count / 2] / 1e9
     }
 
-    /// The measured VNNI peak on all kernel threads.
-    public static func peakGOPS() -> Double { ci8_vnni_peak_gops(20_000_000, 0) }
+    /// The measured peak of the active int8 path on all kernel threads (0 for scalar).
+    public static func peakGOPS() -> Double { ci8_path_peak_gops(CI8_PATH_DEFAULT.rawValue, 20_000_000, 0) }
+
+    /// The active int8 path's name.
+    public static var activePath: String { String(cString: ci8_path_name(ci8_active_path())) }
+
+    /// The instruction sequence the active path's peak loop times.
+    public static var peakLoop: String { String(cString: ci8_path_peak_loop(CI8_PATH_DEFAULT.rawValue)) }
 
     public static func run(m: Int, k: Int, n: Int, reps: Int, peak: Double) -> MatmulBenchResult {
         // Enough repetitions that small shapes are timed over ~0.1 s or more.
@@ -53,8 +65,8 @@ public enum MatmulBench {
                                  int8_gops: ci8_bench_gemm(m, k, n, Int32(r), 1, nil),
                                  int8_raw_gops: ci8_bench_gemm(m, k, n, Int32(r), 0, nil),
                                  sgemm_gflops: sgemmGFLOPS(m: m, k: k, n: n, reps: max(3, r / 4)),
-                                 peak_int8_gops: peak,
-                                 int8_path: String(cString: ci8_path_name(ci8_active_path())),
+                                 peak_int8_gops: peak, peak_int8_path: activePath, peak_int8_loop: peakLoop,
+                                 int8_path: activePath,
                                  threads: Int(ci8_get_threads()), weight_read_gbs: gbs, m1_roofline_gops: 2 * gbs)
     }
 }
