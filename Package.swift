@@ -3,8 +3,10 @@
 import Foundation
 import PackageDescription
 
-// Hot numeric modules are built without bounds/overflow checks and exclusivity checks in release builds.
-// The choice and its measurement are recorded in docs/PERFORMANCE.md ("Release-build flags").
+// The numeric core (CondenseCore: tensors, layers, kernels) is built without bounds/overflow checks and exclusivity
+// checks in release builds; the modules that parse files and orchestrate stages (HDF5, Prune, Distill, Quantize,
+// Pipeline) keep Swift's checks, so an unforeseen overflow traps instead of wrapping. Parsers inside CondenseCore use
+// explicit checked arithmetic. The choice and its measurement: docs/PERFORMANCE.md ("Release-build flags").
 // CONDENSE_CHECKED_BUILD=1 builds them with plain -O instead, to measure the difference side by side.
 let hotSwiftFlags: [SwiftSetting] = ProcessInfo.processInfo.environment["CONDENSE_CHECKED_BUILD"] == "1" ? [] : [
     .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
@@ -31,15 +33,15 @@ let package = Package(
         .target(name: "CInt8", cSettings: [.unsafeFlags(["-O3", "-fno-strict-aliasing"])]),
 
         // The only importer of CHDF5: Swift types that own hid_t handles.
-        .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: hotSwiftFlags),
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
         // Tensors, BLAS, RNG, layers, model families, optimizer, losses, data, model file format.
         .target(name: "CondenseCore", dependencies: ["HDF5", "CBLAS", "CZlib", "CInt8", .product(name: "Yams", package: "Yams")],
                 swiftSettings: hotSwiftFlags),
 
         // One module per stage, each with one public entry point.
-        .target(name: "Prune", dependencies: ["CondenseCore", "HDF5"], swiftSettings: hotSwiftFlags),
-        .target(name: "Distill", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
-        .target(name: "Quantize", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
+        .target(name: "Prune", dependencies: ["CondenseCore", "HDF5"]),
+        .target(name: "Distill", dependencies: ["CondenseCore"]),
+        .target(name: "Quantize", dependencies: ["CondenseCore"]),
         // Recipes, resumable runs and reports over the three stages.
         .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", .product(name: "Yams", package: "Yams"),
                                                 .product(name: "Crypto", package: "swift-crypto")]),

@@ -19,7 +19,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let e as ExitCode {
         throw e
     } catch {
-        FileHandle.standardError.write(Data("condense: error: \(error)\n".utf8))
+        // One line, whatever the message holds.
+        let line = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
+        FileHandle.standardError.write(Data("condense: error: \(line)\n".utf8))
         throw ExitCode(1)
     }
 }

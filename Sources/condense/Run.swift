@@ -33,7 +33,12 @@ struct Run: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let r = try Recipe.load(path: recipe, overrides: overrides, output: output)
-            if dryRun { emit(r.resolvedYAML); return }
+            if dryRun {
+                emit(r.resolvedYAML)
+                let phys = Double(SizeLimits.physicalMemory)
+                emit("# estimated peak memory: \(r.estimatedMemory > 0 ? SizeLimits.gib(r.estimatedMemory) : "unknown until the teacher exists") (this machine: \(SizeLimits.gib(phys)))")
+                return
+            }
             let s = try runRecipe(r, options: RunOptions(force: force, quiet: quiet))
             emit(s.report.legend)
             emit(s.report.table)

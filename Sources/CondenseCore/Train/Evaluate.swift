@@ -40,7 +40,10 @@ public func evaluate(_ net: Network, on split: EvalSplit, splitName: String, bat
         }
     }
     let secs = Date().timeIntervalSince(start)
-    let loss = lossSum / Double(max(count, 1))
+    guard count > 0 else {
+        throw DataError("the \(splitName) split", expected: "at least one example or scored token to evaluate", found: "none")
+    }
+    let loss = lossSum / Double(count)
     if case .images = split {
         return EvalResult(metric_kind: .accuracy, split: splitName, loss: loss, accuracy: Double(correct) / Double(max(count, 1)),
                           perplexity: nil, count: count, seconds: secs, throughput: Double(count) / max(secs, 1e-9))
