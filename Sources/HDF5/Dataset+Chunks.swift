@@ -21,15 +21,18 @@ extension Dataset {
         if fileSize > 0 && expected > fileSize {
             throw fail("dataset needs \(expected) chunks, more than the file (\(fileSize) bytes) can index")
         }
+        let space = H5Dget_space(handle.id)
+        guard space >= 0 else { throw fail("cannot read the dataspace") }
+        defer { H5Sclose(space) }
         var stored: hsize_t = 0
-        guard H5Dget_num_chunks(handle.id, ch5_s_all(), &stored) >= 0 else { throw fail("cannot read the chunk index") }
+        guard H5Dget_num_chunks(handle.id, space, &stored) >= 0 else { throw fail("cannot read the chunk index") }
         guard stored == hsize_t(expected) else {
             throw fail("only \(stored) of the \(expected) chunks are stored (the rest would read as fill values)")
         }
         var offset = [hsize_t](repeating: 0, count: max(rank, 1))
         for i in 0..<stored {
             var mask: UInt32 = 0, addr: haddr_t = 0, size: hsize_t = 0
-            guard H5Dget_chunk_info(handle.id, ch5_s_all(), i, &offset, &mask, &addr, &size) >= 0 else {
+            guard H5Dget_chunk_info(handle.id, space, i, &offset, &mask, &addr, &size) >= 0 else {
                 throw fail("cannot read chunk #\(i) of the chunk index")
             }
             try checkChunk(i, addr: addr, size: size, unfiltered: !filtered, chunkBytes: chunkBytes, fileSize: fileSize)

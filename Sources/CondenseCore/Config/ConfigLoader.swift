@@ -132,10 +132,41 @@ public struct ConfigDocument {
                     .replacingOccurrences(of: ".[", with: "[")
             @unknown default: break
             }
+            if keyPath.isEmpty, let key = fractionalIntegerKey(T.self, tree) {
+                throw FormatError(file: file, path: key, "expected an integer, found \(Self.lookup(tree, key) ?? .null)\(line(key))")
+            }
             let found = Self.lookup(tree, keyPath).map { " found \($0)" } ?? ""
             throw FormatError(file: file, path: keyPath.isEmpty ? nil : keyPath,
                               "\(e.conciseDescription),\(found)\(line(keyPath))")
         }
+    }
+
+    /// Foundation reports a fractional number given for an integer field without its key. The culprit is the
+    /// fractional leaf whose rounding makes that top-level error go away.
+    private func fractionalIntegerKey<T: Decodable>(_: T.Type, _ tree: JSONValue) -> String? {
+        func leaves(_ v: JSONValue, _ path: String) -> [String] {
+            switch v {
+            case .object(let o): return o.keys.sorted().flatMap { leaves(o[$0]!, path.isEmpty ? $0 : path + "." + $0) }
+            case .number(let n) where n.isFinite && n != n.rounded(): return [path]
+            default: return []
+            }
+        }
+        func replacing(_ v: JSONValue, _ parts: ArraySlice<Substring>) -> JSONValue {
+            guard let head = parts.first, case .object(var o) = v, let child = o[String(head)] else {
+                if case .number(let n) = v { return .number(n.rounded()) }
+                return v
+            }
+            o[String(head)] = replacing(child, parts.dropFirst())
+            return .object(o)
+        }
+        for key in leaves(tree, "").prefix(64) {
+            let fixed = replacing(tree, key.split(separator: ".")[...])
+            do { _ = try JSONDecoder().decode(T.self, from: JSONEncoder().encode(fixed)); return key } catch let e as DecodingError {
+                if case .dataCorrupted(let c) = e, c.codingPath.isEmpty { continue }
+                return key
+            } catch { continue }
+        }
+        return nil
     }
 
     private static func lookup(_ tree: JSONValue, _ path: String) -> JSONValue? {
