@@ -3,10 +3,11 @@
 
 Usage: make_hostile_corpus.py OUT_DIR
 
-Each case in OUT_DIR/cases.json is {"name", "args", "expect", "contains", "env", "absent"}: run `condense ARGS`
+Each case in OUT_DIR/cases.json is {"name", "args", "expect", "contains", "env", "absent", "serial", "present"}: run `condense ARGS`
 (with "{d}" replaced by OUT_DIR); "error" expects exit 1 and one stderr line "condense: error: ..." holding every
 string of "contains"; "ok" expects exit 0 and stdout holding "contains". Paths in "absent" must not exist afterwards
-(nothing is written on failure). Tests/condenseTests/HostileCorpusTests.swift runs them with bounded time and memory.
+(nothing is written on failure); paths in "present" must still exist (user files are never deleted). "serial" cases run after all others, in order (a later one reads an earlier
+one's output). Tests/condenseTests/HostileCorpusTests.swift runs them with bounded time and memory.
 """
 import gzip
 import json
@@ -20,9 +21,9 @@ import numpy as np
 CASES = []
 
 
-def case(name, args, expect="error", contains=(), env=None, absent=()):
+def case(name, args, expect="error", contains=(), env=None, absent=(), serial=False, present=()):
     CASES.append({"name": name, "args": args, "expect": expect, "contains": list(contains), "env": env or {},
-                  "absent": list(absent)})
+                  "absent": list(absent), "serial": serial, "present": list(present)})
 
 
 def mlp_arch(inputs=8, hidden=(6,), classes=3):
@@ -594,7 +595,7 @@ def commands(d):
     # distill with an int8 student: refused like the recipe refuses it.
     q = f"{d}/cmd-q.h5"
     case("quantize-valid", ["quantize", good, "-o", q, "--calibration-batches", "1", "--calibration-batch-size", "4",
-                            "--val-batches", "1", "--no-latency"], "ok", ["wrote"])
+                            "--val-batches", "1", "--no-latency"], "ok", ["wrote"], serial=True)
     case("quantize-keep-nothing", ["quantize", good, "-o", f"{d}/cmd-q2.h5", "--keep", "nothing/*"], contains=["keep"],
          absent=[f"{d}/cmd-q2.h5"])
     case("quantize-keep-invalid", ["quantize", good, "-o", f"{d}/cmd-q3.h5", "--keep", "layers/{0,1}"], contains=["keep"],
@@ -605,6 +606,32 @@ def commands(d):
     case("generate-unknown-char", ["generate", f"{d}/good-gpt.h5", "--prompt", "Z", "--tokens", "3"], contains=["Z"])
     case("eval-unknown-split", ["eval", good, "--data", "fashion-mnist", "--split", "bogus"], contains=["split"])
     case("eval-data-mismatch", ["eval", f"{d}/good.h5", "--data", "fashion-mnist"], contains=["good.h5"])
+
+
+def folders(d):
+    """--force on folders the tool did not create: refused, and every user file kept."""
+    user = f"{d}/user-folder"
+    os.makedirs(f"{user}/sub", exist_ok=True)
+    for n in ("notes.txt", "checkpoint.h5", "log.jsonl", "sub/keep.txt"):
+        open(f"{user}/{n}", "w").write("mine\n")
+    cfgp = f"{d}/cfg-tiny.yaml"
+    open(cfgp, "w").write("model:\n  family: mlp\n  hidden: [4]\ntrain:\n  steps: 2\n  eval_every: 0\n  log_every: 1\n")
+    kept = [f"{user}/notes.txt", f"{user}/checkpoint.h5", f"{user}/sub/keep.txt"]
+    case("train-force-user-run-dir", ["train", cfgp, "-o", f"{d}/tiny.h5", "--run-dir", user, "--force"],
+         contains=["--force refused", "user-folder"], present=kept, absent=[f"{d}/tiny.h5"])
+    case("distill-force-user-run-dir", ["distill", f"{d}/fashion-model.h5", "--teacher", f"{d}/fashion-model.h5", "-o",
+                                        f"{d}/dd.h5", "--run-dir", user, "--force", "--alpha", "0.5", "--temperature", "2",
+                                        "--steps", "2"], contains=["--force refused"], present=kept, absent=[f"{d}/dd.h5"])
+    out = f"{d}/user-output"
+    os.makedirs(out, exist_ok=True)
+    for n in ("01-prune.h5.bak", "my-diagram.svg", "report.md"):
+        open(f"{out}/{n}", "w").write("mine\n")
+    rp = f"{d}/recipe-force.yaml"
+    open(rp, "w").write(f"teacher:\n  path: {d}/fashion-model.h5\nstages:\n  - quantize: {{}}\n")
+    case("run-force-user-output", ["run", rp, "--force", "--output", out],
+         contains=["--force refused", "user-output"], present=[f"{out}/01-prune.h5.bak", f"{out}/my-diagram.svg", f"{out}/report.md"])
+    case("train-run-dir-is-a-file", ["train", cfgp, "-o", f"{d}/tiny2.h5", "--run-dir", f"{d}/a-file"],
+         contains=["a-file"], present=[f"{d}/a-file"], absent=[f"{d}/tiny2.h5"])
 
 
 def main():
@@ -619,9 +646,11 @@ def main():
     configs(d)
     recipes(d)
     commands(d)
+    folders(d)
     # Cases that need the distill-with-int8 student come after quantize-valid has written it.
     case("distill-int8-student", ["distill", f"{d}/cmd-q.h5", "--teacher", f"{d}/fashion-model.h5", "-o", f"{d}/cmd-d.h5",
-                                  "--steps", "2", "--alpha", "0.5", "--temperature", "2"], contains=["int8"], absent=[f"{d}/cmd-d.h5"])
+                                  "--steps", "2", "--alpha", "0.5", "--temperature", "2"], contains=["int8"], absent=[f"{d}/cmd-d.h5"],
+         serial=True)
     # Every command that reads Fashion-MNIST reads the small folder unless its case names another.
     for c in CASES:
         c["env"].setdefault("CONDENSE_FASHION_DIR", f"{d}/fashion-small")
