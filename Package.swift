@@ -3,10 +3,11 @@
 import Foundation
 import PackageDescription
 
-// The numeric core (CondenseCore: tensors, layers, kernels) is built without bounds/overflow checks and exclusivity
-// checks in release builds; the modules that parse files and orchestrate stages (HDF5, Prune, Distill, Quantize,
-// Pipeline) keep Swift's checks, so an unforeseen overflow traps instead of wrapping. Parsers inside CondenseCore use
-// explicit checked arithmetic. The choice and its measurement: docs/PERFORMANCE.md ("Release-build flags").
+// The numeric modules (CondenseCore's tensors, layers and kernels; the Prune, Distill and Quantize loops) are built
+// without bounds/overflow and exclusivity checks in release builds. HDF5, the file parser, and Pipeline keep Swift's
+// checks, so an unforeseen overflow traps instead of wrapping; the parsers and validators that share a module with
+// kernels use explicit checked arithmetic (multipliedReportingOverflow) and limits checked before any conversion.
+// The choice and its measurement: docs/PERFORMANCE.md ("Release-build flags").
 // CONDENSE_CHECKED_BUILD=1 builds them with plain -O instead, to measure the difference side by side.
 let hotSwiftFlags: [SwiftSetting] = ProcessInfo.processInfo.environment["CONDENSE_CHECKED_BUILD"] == "1" ? [] : [
     .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
@@ -39,9 +40,9 @@ let package = Package(
                 swiftSettings: hotSwiftFlags),
 
         // One module per stage, each with one public entry point.
-        .target(name: "Prune", dependencies: ["CondenseCore", "HDF5"]),
-        .target(name: "Distill", dependencies: ["CondenseCore"]),
-        .target(name: "Quantize", dependencies: ["CondenseCore"]),
+        .target(name: "Prune", dependencies: ["CondenseCore", "HDF5"], swiftSettings: hotSwiftFlags),
+        .target(name: "Distill", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
+        .target(name: "Quantize", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
         // Recipes, resumable runs and reports over the three stages.
         .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", .product(name: "Yams", package: "Yams"),
                                                 .product(name: "Crypto", package: "swift-crypto")]),

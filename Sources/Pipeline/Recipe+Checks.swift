@@ -8,7 +8,7 @@ import Quantize
 extension Recipe {
     /// The output folder is not a file; each distill search fits its budget; each quantize stage's calibration file
     /// exists and fits the model, and its `keep` patterns match a layer of the model it will see; and no stage needs
-    /// more memory than the machine has (the estimate is kept in `estimatedMemory` for --dry-run).
+    /// more memory than the machine has (`estimatedPeakMemory`, which --dry-run prints).
     mutating func validateRunInputs() throws {
         var isDir: ObjCBool = false
         if !output.isEmpty, FileManager.default.fileExists(atPath: output, isDirectory: &isDir), !isDir.boolValue {
@@ -16,7 +16,6 @@ extension Recipe {
         }
         var arch = try inputArchitecture()
         var depthKnown = true
-        var peak = 0.0
         for (i, stage) in stages.enumerated() {
             switch stage {
             case .prune(let c):
@@ -25,14 +24,26 @@ extension Recipe {
                 do { try checkSearchBudget(c, trainExamples: data.name == "fashion-mnist" ? 55_000 : nil) } catch let e as FormatError {
                     throw FormatError(file: file, path: "distill.\(e.path ?? "")", e.message + line("distill.\(e.path ?? "")"))
                 }
-                if let a = arch { peak = max(peak, a.trainingMemoryEstimate(batchSize: c.train.batch_size)) }
             case .quantize(let c):
                 try checkQuantizeInputs(c, arch: arch, depthKnown: depthKnown, stage: i)
-                if let a = arch { peak = max(peak, a.inferenceMemoryEstimate(rows: c.calibration_batches * c.calibration_batch_size)) }
             }
         }
-        estimatedMemory = peak
-        try SizeLimits.checkMemory(peak, "the largest stage of this recipe") { FormatError(file: file, path: "stages", $0) }
+        try SizeLimits.checkMemory(try estimatedPeakMemory(), "the largest stage of this recipe") {
+            FormatError(file: file, path: "stages", $0)
+        }
+    }
+
+    /// Bytes the most demanding stage needs, estimated from the input model (0 while there is none to size).
+    /// Pruning only shrinks a model, so the input's architecture bounds every stage's.
+    public func estimatedPeakMemory() throws -> Double {
+        guard let a = try inputArchitecture() else { return 0 }
+        return stages.reduce(0.0) { peak, stage in
+            switch stage {
+            case .prune(let c): return max(peak, a.inferenceMemoryEstimate(rows: c.calibration_batch_size))
+            case .distill(let c): return max(peak, a.trainingMemoryEstimate(batchSize: c.train.batch_size) + a.inferenceMemoryEstimate(rows: c.train.batch_size))
+            case .quantize(let c): return max(peak, a.inferenceMemoryEstimate(rows: c.calibration_batches * c.calibration_batch_size))
+            }
+        }
     }
 
     /// The architecture of the first stage's input, when it exists (a teacher still to be trained has none yet).

@@ -96,8 +96,6 @@ public struct Recipe: Equatable, Sendable {
     public var output = ""
     public var stages: [StageSpec] = []
     public var report = ReportOptions()
-    /// Peak memory the largest stage needs, estimated by `validate()` (0 when no model is there yet to size it).
-    public internal(set) var estimatedMemory: Double = 0
     /// Key path ("distill.alpha", "teacher.path") → line in the recipe file, for error messages.
     var lines: [String: Int] = [:]
 

@@ -36,7 +36,8 @@ struct Run: ParsableCommand {
             if dryRun {
                 emit(r.resolvedYAML)
                 let phys = Double(SizeLimits.physicalMemory)
-                emit("# estimated peak memory: \(r.estimatedMemory > 0 ? SizeLimits.gib(r.estimatedMemory) : "unknown until the teacher exists") (this machine: \(SizeLimits.gib(phys)))")
+                let peak = try r.estimatedPeakMemory()
+                emit("# estimated peak memory: \(peak > 0 ? SizeLimits.gib(peak) : "unknown until the teacher exists") (this machine: \(SizeLimits.gib(phys)))")
                 return
             }
             let s = try runRecipe(r, options: RunOptions(force: force, quiet: quiet))

@@ -19,9 +19,8 @@ public enum SizeLimits {
     /// Throws `fail(key, expected, found)` unless `value` is in `range`.
     public static func check(_ value: Int, _ range: ClosedRange<Int>, _ key: String,
                              _ fail: (String, String, Any) -> Error) throws {
-        guard range.contains(value) else {
-            throw fail(key, "an integer in [\(range.lowerBound), \(range.upperBound)]", value)
-        }
+        if value < range.lowerBound { throw fail(key, "≥ \(range.lowerBound)", value) }
+        if value > range.upperBound { throw fail(key, "at most \(range.upperBound)", value) }
     }
 
     /// Bytes of physical memory (0 when unknown, which disables the memory check).

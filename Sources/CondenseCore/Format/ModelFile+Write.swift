@@ -55,7 +55,9 @@ public func writeAtomically(to path: String, recording: Bool = true, _ body: (St
     defer { if !renamed { unlink(tmp) } }
     // Recorded before it exists, so a kill between the rename and the record cannot leave an unlisted file.
     if recording { try? OwnedFolder.claim(dir, [url.lastPathComponent]) }
-    try body(tmp)
+    do { try body(tmp) } catch let e as HDF5Error {
+        throw FormatError(file: path, "cannot write: \(e.message) (is the disk full or the folder read-only?)")
+    }
     let fd = open(tmp, O_RDONLY)
     if fd >= 0 { fsync(fd); close(fd) }
     guard rename(tmp, path) == 0 else {
