@@ -606,6 +606,20 @@ def commands(d):
     case("generate-unknown-char", ["generate", f"{d}/good-gpt.h5", "--prompt", "Z", "--tokens", "3"], contains=["Z"])
     case("eval-unknown-split", ["eval", good, "--data", "fashion-mnist", "--split", "bogus"], contains=["split"])
     case("eval-data-mismatch", ["eval", f"{d}/good.h5", "--data", "fashion-mnist"], contains=["good.h5"])
+    # Command-line errors: one line and exit 1, like every other bad input.
+    case("cli-missing-option", ["predict", f"{d}/good.h5", "--output", f"{d}/o.h5"], contains=["--input"], absent=[f"{d}/o.h5"])
+    case("cli-int-not-a-number", ["generate", f"{d}/good-gpt.h5", "--tokens", "many"], contains=["--tokens"])
+    case("cli-int-overflow", ["generate", f"{d}/good-gpt.h5", "--tokens", "99999999999999999999"], contains=["--tokens"])
+    case("cli-unknown-option", ["inspect", f"{d}/good.h5", "--bogus"], contains=["--bogus"])
+    case("cli-unknown-command", ["frobnicate"], contains=["frobnicate"])
+    case("generate-tokens-huge", ["generate", f"{d}/good-gpt.h5", "--tokens", "1000000000000"], contains=["--tokens"])
+    case("generate-tokens-negative", ["generate", f"{d}/good-gpt.h5", "--tokens=-5"], contains=["--tokens"])
+    case("generate-empty-prompt", ["generate", f"{d}/good-gpt.h5", "--prompt", ""], contains=["--prompt"])
+    case("generate-temperature-nan", ["generate", f"{d}/good-gpt.h5", "--temperature", "nan"], contains=["--temperature"])
+    case("generate-valid", ["generate", f"{d}/good-gpt.h5", "--prompt", "ab", "--tokens", "4"], "ok")
+    case("bench-matmul-huge", ["bench", "matmul", "--m", "1000000000", "--k", "1024", "--n", "1024"], contains=["--m"])
+    case("train-seed-cli-overflow", ["train", f"{d}/cfg-set.yaml", "-o", f"{d}/so.h5", "--set", "seed=-1"], contains=["seed"],
+         absent=[f"{d}/so.h5"])
 
 
 def folders(d):

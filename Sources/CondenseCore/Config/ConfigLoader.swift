@@ -133,7 +133,7 @@ public struct ConfigDocument {
             @unknown default: break
             }
             if keyPath.isEmpty, let key = fractionalIntegerKey(T.self, tree) {
-                throw FormatError(file: file, path: key, "expected an integer, found \(Self.lookup(tree, key) ?? .null)\(line(key))")
+                throw FormatError(file: file, path: key, "expected an integer (≥ 0 where it is a count or a seed), found \(Self.lookup(tree, key) ?? .null)\(line(key))")
             }
             let found = Self.lookup(tree, keyPath).map { " found \($0)" } ?? ""
             throw FormatError(file: file, path: keyPath.isEmpty ? nil : keyPath,
@@ -141,19 +141,19 @@ public struct ConfigDocument {
         }
     }
 
-    /// Foundation reports a fractional number given for an integer field without its key. The culprit is the
-    /// fractional leaf whose rounding makes that top-level error go away.
+    /// Foundation reports a fractional number given for an integer field (or a negative one for an unsigned field)
+    /// without its key. The culprit is the leaf whose rounding to a non-negative integer makes that error go away.
     private func fractionalIntegerKey<T: Decodable>(_: T.Type, _ tree: JSONValue) -> String? {
         func leaves(_ v: JSONValue, _ path: String) -> [String] {
             switch v {
             case .object(let o): return o.keys.sorted().flatMap { leaves(o[$0]!, path.isEmpty ? $0 : path + "." + $0) }
-            case .number(let n) where n.isFinite && n != n.rounded(): return [path]
+            case .number(let n) where n.isFinite && (n != n.rounded() || n < 0): return [path]
             default: return []
             }
         }
         func replacing(_ v: JSONValue, _ parts: ArraySlice<Substring>) -> JSONValue {
             guard let head = parts.first, case .object(var o) = v, let child = o[String(head)] else {
-                if case .number(let n) = v { return .number(n.rounded()) }
+                if case .number(let n) = v { return .number(max(0, n.rounded())) }
                 return v
             }
             o[String(head)] = replacing(child, parts.dropFirst())
