@@ -3,8 +3,11 @@
 import Foundation
 import PackageDescription
 
-// Hot numeric modules are built without bounds/overflow checks and exclusivity checks in release builds.
-// The choice and its measurement are recorded in docs/PERFORMANCE.md ("Release-build flags").
+// The numeric modules (CondenseCore's tensors, layers and kernels; the Prune, Distill and Quantize loops) are built
+// without bounds/overflow and exclusivity checks in release builds. HDF5, the file parser, and Pipeline keep Swift's
+// checks, so an unforeseen overflow traps instead of wrapping; the parsers and validators that share a module with
+// kernels use explicit checked arithmetic (multipliedReportingOverflow) and limits checked before any conversion.
+// The choice and its measurement: docs/PERFORMANCE.md ("Release-build flags").
 // CONDENSE_CHECKED_BUILD=1 builds them with plain -O instead, to measure the difference side by side.
 let hotSwiftFlags: [SwiftSetting] = ProcessInfo.processInfo.environment["CONDENSE_CHECKED_BUILD"] == "1" ? [] : [
     .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
@@ -31,7 +34,7 @@ let package = Package(
         .target(name: "CInt8", cSettings: [.unsafeFlags(["-O3", "-fno-strict-aliasing"])]),
 
         // The only importer of CHDF5: Swift types that own hid_t handles.
-        .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: hotSwiftFlags),
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
         // Tensors, BLAS, RNG, layers, model families, optimizer, losses, data, model file format.
         .target(name: "CondenseCore", dependencies: ["HDF5", "CBLAS", "CZlib", "CInt8", .product(name: "Yams", package: "Yams")],
                 swiftSettings: hotSwiftFlags),

@@ -37,7 +37,8 @@ public func distill(student: ModelFile, teacher: ModelFile, config: DistillConfi
     if !run.resume, FileManager.default.fileExists(atPath: sweepPath) || FileManager.default.fileExists(atPath: dir + "/final/checkpoint.h5") {
         throw FormatError(file: dir, "an earlier distillation run is here; pass --resume to continue it or --force to start over")
     }
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try OwnedFolder.prepare(dir, kind: "distill-run", force: false,
+                            entries: ["sweep.json", "search", "final", "baseline", "teacher-cache.h5"])
 
     // The teacher: online, or from the cache.
     let teacherNet = makeNetwork(teacher)

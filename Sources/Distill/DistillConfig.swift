@@ -130,6 +130,8 @@ public struct DistillConfig: Codable, Equatable, Sendable {
                               "--cache-teacher cannot be combined with --augment: the teacher must label each augmented input on the fly, so cached outputs do not apply")
         }
         let t = train
+        try t.checkLimits(prefix: "") { key, expected, found in FormatError(file: "distill", path: key, "expected \(expected), found \(found)") }
+        try checkSearchBudget(self, trainExamples: nil)
         try need(t.batch_size >= 1, "batch_size", "≥ 1", t.batch_size)
         try need(t.steps >= 1 || t.epochs >= 1, "steps", "≥ 1 (or epochs ≥ 1)", t.steps)
         try need(t.grad_accum >= 1, "grad_accum", "≥ 1", t.grad_accum)

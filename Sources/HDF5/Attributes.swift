@@ -1,5 +1,14 @@
 // Attributes: read and write string and integer attributes on groups and datasets.
 import CHDF5
+import Glibc
+
+/// Bounds on attribute values a model file may carry.
+public enum AttributeLimits {
+    /// Bytes in one string attribute (a 1,000-layer history is well under 1 MiB).
+    public static let maxStringBytes = 64 << 20
+    /// Attributes on one object.
+    public static let maxAttributes = 1_024
+}
 
 /// An HDF5 object that can carry attributes.
 public protocol AttributeHolder {
@@ -21,6 +30,7 @@ extension AttributeHolder {
     public func attributeNames() -> [String] {
         var oinfo = H5O_info_t()
         guard H5Oget_info(objectID, &oinfo) >= 0 else { return [] }
+        guard oinfo.num_attrs <= hsize_t(AttributeLimits.maxAttributes) else { return [] }
         var names: [String] = []
         for i in 0..<oinfo.num_attrs {
             let n = H5Aget_name_by_idx(objectID, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, ch5_p_default())
@@ -55,6 +65,7 @@ extension AttributeHolder {
             throw HDF5Error(file: file.path, path: path, "attribute '\(name)': expected a single string")
         }
         if H5Tis_variable_str(tid) > 0 {
+            try checkVariableString(a.id, name: name)
             let mem = H5Tcopy(ch5_c_s1())
             defer { H5Tclose(mem) }
             H5Tset_size(mem, ch5_variable())
@@ -64,9 +75,17 @@ extension AttributeHolder {
                 throw HDF5Error(file: file.path, path: path, "attribute '\(name)': read failed")
             }
             defer { if let ptr { H5free_memory(ptr) } }
-            return ptr.map { String(cString: $0) } ?? ""
+            guard let ptr else { return "" }
+            let n = strnlen(ptr, AttributeLimits.maxStringBytes + 1)
+            guard n <= AttributeLimits.maxStringBytes else {
+                throw HDF5Error(file: file.path, path: path, "attribute '\(name)': string longer than \(AttributeLimits.maxStringBytes) bytes")
+            }
+            return String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)
         }
         let size = H5Tget_size(tid)
+        guard size >= 1, size <= AttributeLimits.maxStringBytes else {
+            throw HDF5Error(file: file.path, path: path, "attribute '\(name)': fixed-length string of \(size) bytes (at most \(AttributeLimits.maxStringBytes))")
+        }
         let mem = H5Tcopy(tid)
         defer { H5Tclose(mem) }
         var buf = [CChar](repeating: 0, count: size + 1)
@@ -126,6 +145,24 @@ extension AttributeHolder {
         var v = value
         guard H5Awrite(aid, ch5_native_int64(), &v) >= 0 else {
             throw HDF5Error(file: file.path, path: path, "cannot write attribute '\(name)'")
+        }
+    }
+}
+
+extension AttributeHolder {
+    /// What can be checked of a variable-length string before libhdf5 follows its heap reference: a scalar (or
+    /// one-element) space, a stored reference of the size a heap ID has, and an ASCII or UTF-8 character set.
+    fileprivate func checkVariableString(_ aid: hid_t, name: String) throws {
+        let stored = H5Aget_storage_size(aid)
+        // A global-heap ID is a 4-byte length, an 8-byte collection address and a 4-byte index.
+        guard stored >= 1, stored <= 64 else {
+            throw HDF5Error(file: file.path, path: path, "attribute '\(name)': variable-length string stores \(stored) bytes (a heap reference is 16)")
+        }
+        let tid = H5Aget_type(aid)
+        defer { H5Tclose(tid) }
+        let cset = H5Tget_cset(tid)
+        guard cset == H5T_CSET_ASCII || cset == H5T_CSET_UTF8 else {
+            throw HDF5Error(file: file.path, path: path, "attribute '\(name)': unknown character set \(cset.rawValue)")
         }
     }
 }

@@ -19,57 +19,37 @@ public final class Dataset {
         guard tid >= 0 else { throw HDF5Error(file: file.path, path: path, "cannot read the datatype") }
         dtype = DType.of(type: tid)
         H5Tclose(tid)
+        (shape, count) = try Self.readShape(id, file: file.path, path: path)
+    }
+
+    /// The extent, each dimension and the element count checked to fit in an Int.
+    private static func readShape(_ id: hid_t, file: String, path: String) throws -> ([Int], Int) {
         let sid = H5Dget_space(id)
-        guard sid >= 0 else { throw HDF5Error(file: file.path, path: path, "cannot read the dataspace") }
+        guard sid >= 0 else { throw HDF5Error(file: file, path: path, "cannot read the dataspace") }
         defer { H5Sclose(sid) }
         let rank = H5Sget_simple_extent_ndims(sid)
-        guard rank >= 0 else { throw HDF5Error(file: file.path, path: path, "unsupported dataspace") }
+        guard rank >= 0, rank <= 32 else { throw HDF5Error(file: file, path: path, "unsupported dataspace (rank \(rank))") }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
         if rank > 0 { H5Sget_simple_extent_dims(sid, &dims, nil) }
-        shape = dims.map { Int($0) }
+        var shape: [Int] = []
+        var count = 1
+        for d in dims {
+            guard let v = Int(exactly: d) else {
+                throw HDF5Error(file: file, path: path, "dimension \(d) does not fit in a signed 64-bit integer")
+            }
+            let (c, o) = count.multipliedReportingOverflow(by: v)
+            guard !o else { throw HDF5Error(file: file, path: path, "shape \(dims) has more elements than a 64-bit count holds") }
+            shape.append(v)
+            count = c
+        }
+        return (shape, count)
     }
 
-    public var count: Int { shape.reduce(1, *) }
+    /// Element count (checked against overflow when the dataset was opened).
+    public let count: Int
 
     /// Bytes the dataset's storage occupies in the file (compressed size when filtered).
-    public var storageSize: Int { Int(H5Dget_storage_size(handle.id)) }
-
-    /// Checks, before any allocation, that the file could hold what the dataset claims:
-    /// a contiguous dataset's full extent must have been written and lie inside the file.
-    public func validateStorage() throws {
-        guard let esize = dtype.size else { return }
-        let (claimed, overflow) = count.multipliedReportingOverflow(by: esize)
-        if overflow {
-            throw HDF5Error(file: file.path, path: path, "dataset claims \(shape) elements, which overflows")
-        }
-        let dcpl = H5Dget_create_plist(handle.id)
-        defer { H5Pclose(dcpl) }
-        let layout = H5Pget_layout(dcpl)
-        let nfilters = H5Pget_nfilters(dcpl)
-        let stored = storageSize
-        let fileSize = file.sizeOnDisk
-        if fileSize > 0 && stored > fileSize {
-            throw HDF5Error(file: file.path, path: path,
-                            "dataset claims \(stored) bytes of storage but the file holds only \(fileSize) bytes")
-        }
-        if layout == H5D_CONTIGUOUS || (layout == H5D_CHUNKED && nfilters == 0) {
-            if claimed > 0 && stored < claimed && layout == H5D_CONTIGUOUS {
-                throw HDF5Error(file: file.path, path: path,
-                                "dataset claims \(count) \(dtype) elements (\(claimed) bytes) but only \(stored) bytes are stored")
-            }
-            if fileSize > 0 && claimed > fileSize && nfilters == 0 {
-                throw HDF5Error(file: file.path, path: path,
-                                "dataset claims \(count) \(dtype) elements (\(claimed) bytes), more than the whole file (\(fileSize) bytes)")
-            }
-        }
-        if layout == H5D_CONTIGUOUS && fileSize > 0 {
-            let offset = H5Dget_offset(handle.id)
-            if offset != ch5_haddr_undef() && Int(offset) + claimed > fileSize {
-                throw HDF5Error(file: file.path, path: path,
-                                "dataset data runs past the end of the file (offset \(offset) + \(claimed) bytes > \(fileSize)): the file is truncated")
-            }
-        }
-    }
+    public var storageSize: Int { Int(clamping: H5Dget_storage_size(handle.id)) }
 
     /// Reads the whole dataset as `T`, which must match the stored dtype exactly (no silent conversion).
     public func read<T: HDF5Scalar>(as: T.Type = T.self) throws -> [T] {

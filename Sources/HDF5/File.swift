@@ -7,11 +7,14 @@ public final class File {
     let handle: Handle
     /// The file's size on disk when it was opened (0 for a file being written).
     public let sizeOnDisk: Int
+    /// Opened read-only (an input), as opposed to created.
+    let readOnly: Bool
 
     /// Opens an existing file read-only. Throws a clear error for a missing, non-HDF5 or truncated file.
     public init(openReadOnly path: String) throws {
         Library.prepare()
         self.path = path
+        readOnly = true
         var st = stat()
         guard stat(path, &st) == 0 else {
             throw HDF5Error(file: path, "no such file")
@@ -32,12 +35,17 @@ public final class File {
             throw HDF5Error(file: path, "HDF5 signature present but the file cannot be opened: it is truncated or corrupt (\(sizeOnDisk) bytes on disk)")
         }
         handle = Handle(id, close: H5Fclose)
+        CrashGuard.opened(path)
+        try validateStructure()
     }
+
+    deinit { if readOnly { CrashGuard.closed() } }
 
     /// Creates a new file at `path`; fails if it exists (callers write to a fresh temp path, then rename).
     public init(create path: String) throws {
         Library.prepare()
         self.path = path
+        readOnly = false
         sizeOnDisk = 0
         let id = H5Fcreate(path, ch5_f_acc_excl(), ch5_p_default(), ch5_p_default())
         guard id >= 0 else {

@@ -32,10 +32,16 @@ public final class Group {
         guard H5Gget_info(handle.id, &info) >= 0 else {
             throw HDF5Error(file: file.path, path: path, "cannot list group")
         }
+        guard info.nlinks <= hsize_t(StructureLimits.maxLinks) else {
+            throw HDF5Error(file: file.path, path: path, "group claims \(info.nlinks) links (at most \(StructureLimits.maxLinks))")
+        }
         var names: [String] = []
         for i in 0..<info.nlinks {
             let n = H5Lget_name_by_idx(handle.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, ch5_p_default())
             guard n >= 0 else { throw HDF5Error(file: file.path, path: path, "cannot read link name #\(i)") }
+            guard n <= StructureLimits.maxNameLength else {
+                throw HDF5Error(file: file.path, path: path, "link name #\(i) is \(n) bytes long (at most \(StructureLimits.maxNameLength))")
+            }
             var buf = [CChar](repeating: 0, count: Int(n) + 1)
             _ = H5Lget_name_by_idx(handle.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buf, buf.count, ch5_p_default())
             names.append(String(cString: buf))

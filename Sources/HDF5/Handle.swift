@@ -21,5 +21,7 @@ enum Library {
         ch5_silence_errors()
     }
 
-    private static let opened: Bool = { H5open(); return true }()
+    /// No library shutdown at exit: after a failed write (a full disk) libhdf5's exit handler faults closing the
+    /// half-written file a second time. Every file is closed by its owner, and writes are flushed before rename.
+    private static let opened: Bool = { H5dont_atexit(); H5open(); return true }()
 }

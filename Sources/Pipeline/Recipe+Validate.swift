@@ -15,6 +15,9 @@ extension Recipe {
         try need(report.eval_batches >= 0, "report.eval_batches", "≥ 0 (0: the whole split)", report.eval_batches)
         try need(report.latency_runs >= 1, "report.latency_runs", "≥ 1", report.latency_runs)
         try need(report.generate_tokens >= 0, "report.generate_tokens", "≥ 0 (0 disables it)", report.generate_tokens)
+        try need(report.eval_batches <= SizeLimits.maxBatches, "report.eval_batches", "at most \(SizeLimits.maxBatches)", report.eval_batches)
+        try need(report.latency_runs <= 10_000, "report.latency_runs", "at most 10000", report.latency_runs)
+        try need(report.generate_tokens <= 1 << 20, "report.generate_tokens", "at most \(1 << 20)", report.generate_tokens)
         try checkStageOrder()
         for stage in stages {
             switch stage {
@@ -24,6 +27,7 @@ extension Recipe {
             }
         }
         try validateModels()
+        try validateRunInputs()
     }
 
     /// Throws "FILE: KEY: expected …, found … (line N)" unless `ok`.
@@ -43,6 +47,9 @@ extension Recipe {
         try need(c.val_batches >= 0, "prune.val_batches", "≥ 0 (0: the whole split)", c.val_batches)
         try need(c.search_val_batches >= 1, "prune.search_val_batches", "≥ 1", c.search_val_batches)
         try need(c.max_candidates >= 1, "prune.max_candidates", "≥ 1", c.max_candidates)
+        try c.checkLimits { key, expected, found in
+            FormatError(file: file, path: "prune.\(key)", "expected \(expected), found \(found)\(line("prune.\(key)"))")
+        }
         try need(c.drop_layers.allSatisfy { $0 >= 0 }, "prune.drop_layers", "block indices ≥ 0", c.drop_layers)
         for (key, value) in [("layers", c.layers), ("ffn", c.ffn), ("heads", c.heads), ("embd", c.embd), ("target_params", c.target_params)] {
             try need(Self.isSizeTarget(value), "prune.\(key)", "a count (512) or a ratio (50% or 0.5), or empty", "\"\(value)\"")

@@ -32,12 +32,7 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
     let log: (String) -> Void = options.log ?? { s in if !options.quiet { FileHandle.standardError.write(Data((s + "\n").utf8)) } }
     let fm = FileManager.default
     let out = recipe.output
-    try fm.createDirectory(atPath: out, withIntermediateDirectories: true)
-    if options.force {
-        for name in (try? fm.contentsOfDirectory(atPath: out)) ?? [] where isRunArtifact(name) {
-            try? fm.removeItem(atPath: out + "/" + name)
-        }
-    }
+    try OwnedFolder.prepare(out, kind: "run-output", force: options.force)
     let resolved = out + "/recipe.resolved.yaml"
     try writeAtomically(to: resolved) { tmp in try Data(recipe.resolvedYAML.utf8).write(to: URL(fileURLWithPath: tmp)) }
 
@@ -81,7 +76,8 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
         }
         // An interrupted run of this very stage (same key) continues from its checkpoint; anything else starts over.
         let resuming = old?.status == "running" && old?.key == key && fm.fileExists(atPath: runDir)
-        if !resuming { try? fm.removeItem(atPath: runDir) }
+        try OwnedFolder.claim(out, [name + ".run"])
+        if !resuming { try OwnedFolder.remove(runDir) }
         try StageRecord(status: "running", key: key, output: modelPath).write(recordPath)
         log("\(tag): \(resuming ? "resuming" : "running") on \(input) → \(modelPath)")
         let t0 = Date()
@@ -135,15 +131,6 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
     let (json, md) = try report.write(to: out, plots: recipe.report.plots)
     log("report: wrote \(json) and \(md)")
     return RunSummary(report: report, outcomes: outcomes, reportJSON: json, reportMarkdown: md)
-}
-
-/// Files a run writes into its output folder (what --force clears): NN-stage.{h5,json,run}, the reports, the cache.
-func isRunArtifact(_ name: String) -> Bool {
-    if ["measurements.json", "report.json", "report.md", "recipe.resolved.yaml"].contains(name) { return true }
-    if name.hasSuffix(".svg") { return true }
-    let parts = name.split(separator: "-", maxSplits: 1)
-    return parts.count == 2 && parts[0].count == 2 && Int(parts[0]) != nil
-        && StageKind.allCases.contains { parts[1].hasPrefix($0.rawValue + ".") }
 }
 
 /// The distillation run's curves (final run, and the scratch baseline when there is one) from its log.jsonl files.

@@ -11,12 +11,16 @@ public func prune(_ model: ModelFile, config: PruneConfig, data: TaskData) throw
     if let layer = model.quantized.keys.sorted().first {
         throw PruneError("\(layer): the model is already quantized (int8 qweight); prune a float model (prune comes before quantize)")
     }
+    try config.checkLimits { key, expected, found in PruneError("--\(key.replacingOccurrences(of: "_", with: "-")): expected \(expected), found \(found)") }
     let criterion = try config.criterion.parseChoice(PruneCriterion.self, option: "criterion")
     let layerCriterion = try config.layer_criterion.parseChoice(LayerCriterion.self, option: "layer-criterion")
     do {
         try data.check(model.architecture, model: "model")
     } catch {
         throw PruneError("calibration data does not fit the model: \(error)")
+    }
+    guard config.hasTarget else {
+        throw PruneError("no target given: set --layers, --drop-layers, --ffn, --heads or --embd (gpt), --hidden (mlp), or --target-params; without one, prune would only copy the model")
     }
     let val = try data.split(.val)
     var student: ModelFile, details: PruneDetails

@@ -80,5 +80,6 @@ public struct QuantizeConfig: Codable, Equatable, Sendable {
         if let a = smoothquant.alpha { try need(a >= 0 && a <= 1 && a.isFinite, "smoothquant", "\"off\" or a migration strength in [0, 1]", a) }
         try need(val_batches >= 0, "val-batches", "≥ 0", val_batches)
         if let p = keep.first(where: { $0.isEmpty }) { try need(false, "keep", "a non-empty layer pattern", "\"\(p)\"") }
+        try checkLimits()
     }
 }

@@ -63,8 +63,8 @@ struct BenchMatmul: ParsableCommand {
             case (nil, nil, nil):
                 shapes = MatmulBench.sweepKN.flatMap { kn in MatmulBench.sweepM.map { ($0, kn.0, kn.1) } }
             case let (m?, k?, n?):
-                guard m >= 1, k >= 1, n >= 1, k <= 65536 else {
-                    throw ValidationError("--m, --k and --n must be ≥ 1 (and --k ≤ 65536), found \(m), \(k), \(n)")
+                guard m >= 1, k >= 1, n >= 1, m <= 65536, k <= 65536, n <= 65536, m * k <= 1 << 28, k * n <= 1 << 28, m * n <= 1 << 28 else {
+                    throw ValidationError("--m, --k and --n must be in 1…65536, with each product of two at most 2^28 elements, found \(m), \(k), \(n)")
                 }
                 shapes = [(m, k, n)]
             default:

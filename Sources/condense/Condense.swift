@@ -12,6 +12,24 @@ struct CondenseCommand: ParsableCommand {
         subcommands: [Train.self, Eval.self, Predict.self, Generate.self, Inspect.self, Bench.self, DistillCommand.self, PruneCommand.self, QuantizeCommand.self, Run.self, Report.self])
 }
 
+extension CondenseCommand {
+    /// Parses and runs; a command-line error (a missing option, a value that does not parse) is one line on stderr
+    /// and exit 1, like every other bad input. Help and --version still print and exit 0.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let e as ExitCode {
+            exit(withError: e)
+        } catch {
+            guard exitCode(for: error) != .success else { exit(withError: error) }
+            let line = message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("condense: error: \(line.hasPrefix("Error: ") ? String(line.dropFirst(7)) : line)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
+}
+
 /// Runs a command body, turning any library error into one clear line on stderr and exit code 1.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
@@ -19,7 +37,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let e as ExitCode {
         throw e
     } catch {
-        FileHandle.standardError.write(Data("condense: error: \(error)\n".utf8))
+        // One line, whatever the message holds.
+        let line = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
+        FileHandle.standardError.write(Data("condense: error: \(line)\n".utf8))
         throw ExitCode(1)
     }
 }

@@ -132,7 +132,10 @@ struct DistillCommand: ParsableCommand {
             let name = data ?? (t.architecture.family == "gpt" ? "shakespeare" : "fashion-mnist")
             let task = try TaskData.load(name, directory: dataDir)
             let dir = runDir ?? (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".run"
-            if force { try? FileManager.default.removeItem(atPath: dir) }
+            if let layer = s.quantized.keys.sorted().first {
+                throw FormatError(file: student, path: layer, "this layer is int8: a quantized model cannot be distilled; distill the float model, then quantize")
+            }
+            if force { try OwnedFolder.clear(dir) }
             let (model, rep) = try distill(student: s, teacher: t, config: cfg, data: task,
                                            run: DistillRunOptions(runDir: dir, resume: resume))
             try model.write(to: output)

@@ -31,6 +31,9 @@ struct Eval: ParsableCommand {
             try task.check(m.architecture, model: model)
             let net = makeNetwork(m)
             let r = try evaluate(net, on: try task.split(s), splitName: split, context: net.context)
+            guard r.loss.isFinite else {
+                throw FormatError(file: model, "the \(split) loss is \(r.loss): the model's outputs are not finite on \(data)")
+            }
             if json { emit(((try? JSONValue(encoding: r)) ?? .null).jsonString(pretty: true)); return }
             emit("\(model) on \(data) \(split): \(describe(r))")
             emit(String(format: "  %.0f %@/s (%.2f s)", r.throughput, r.metric_kind == .accuracy ? "examples" : "tokens", r.seconds))

@@ -23,7 +23,7 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard tokens >= 0 else { throw ValidationError("--tokens must be ≥ 0, found \(tokens)") }
+            guard tokens >= 0, tokens <= 1 << 20 else { throw ValidationError("--tokens must be in 0…\(1 << 20), found \(tokens)") }
             guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be ≥ 0, found \(temperature)") }
             let m = try ModelFile.read(model)
             guard case .gpt = m.architecture, let net = makeNetwork(m) as? GPT else {

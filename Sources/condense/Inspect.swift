@@ -13,9 +13,12 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print the same information as JSON.")
     var json = false
 
+    @Flag(help: "Show a file whose weights hold NaN or infinity (every other command refuses it).")
+    var allowNonfinite = false
+
     func run() throws {
         try reportingErrors {
-            let report = try InspectReport(path: model)
+            let report = try InspectReport(path: model, allowNonFinite: allowNonfinite)
             emit(json ? report.json : report.text)
         }
     }

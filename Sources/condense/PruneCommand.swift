@@ -93,6 +93,9 @@ struct PruneCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let cfg = try config()
+            guard cfg.hasTarget else {
+                throw PruneError("no target given: set --layers, --drop-layers, --ffn, --heads or --embd (gpt), --hidden (mlp), or --target-params; without one, prune would only copy the model")
+            }
             if let layer = quantizedLayers(inFile: model).first {
                 throw PruneError("\(model): \(layer): the model is already quantized (int8 qweight); prune a float model (prune comes before quantize)")
             }

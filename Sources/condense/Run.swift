@@ -33,7 +33,13 @@ struct Run: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let r = try Recipe.load(path: recipe, overrides: overrides, output: output)
-            if dryRun { emit(r.resolvedYAML); return }
+            if dryRun {
+                emit(r.resolvedYAML)
+                let phys = Double(SizeLimits.physicalMemory)
+                let peak = try r.estimatedPeakMemory()
+                emit("# estimated peak memory: \(peak > 0 ? SizeLimits.gib(peak) : "unknown until the teacher exists") (this machine: \(SizeLimits.gib(phys)))")
+                return
+            }
             let s = try runRecipe(r, options: RunOptions(force: force, quiet: quiet))
             emit(s.report.legend)
             emit(s.report.table)

@@ -12,6 +12,7 @@ public struct ConfigDocument {
     /// Parses YAML text; `file` is named in errors.
     public init(yaml: String, file: String) throws {
         self.file = file
+        try YAMLPrescan.check(yaml, file: file)
         let node: Node?
         do { node = try Yams.compose(yaml: yaml) } catch {
             throw FormatError(file: file, "YAML syntax error: \(error)")
@@ -43,13 +44,27 @@ public struct ConfigDocument {
             switch node.tag.description {
             case Tag.Name.null.rawValue: return .null
             case Tag.Name.bool.rawValue: return .bool(node.bool ?? false)
-            case Tag.Name.int.rawValue: return .number(Double(node.int ?? 0))
-            case Tag.Name.float.rawValue: return .number(node.float ?? 0)
+            case Tag.Name.int.rawValue: return .number(try exactInteger(node, sc.string, path: path, file: file))
+            case Tag.Name.float.rawValue:
+                guard let f = node.float, f.isFinite else {
+                    throw FormatError(file: file, path: path, "expected a finite number, found \(sc.string.debugDescription)\(sc.mark.map { " (line \($0.line))" } ?? "")")
+                }
+                return .number(f)
             default: return .string(sc.string)
             }
         case .alias:
             throw FormatError(file: file, path: path, "YAML anchors and aliases are not supported")
         }
+    }
+
+    /// Config numbers are Doubles (JSONValue): an integer is accepted only where a Double holds it exactly,
+    /// |n| ≤ 2^53. A larger one is an error, never rounded or turned into 0.
+    private static func exactInteger(_ node: Node, _ text: String, path: String, file: String) throws -> Double {
+        let at = node.mark.map { " (line \($0.line))" } ?? ""
+        guard let i = node.int, i.magnitude <= 1 << 53 else {
+            throw FormatError(file: file, path: path, "integer \(text) is out of range: at most 2^53 (9007199254740992) in magnitude\(at)")
+        }
+        return Double(i)
     }
 
     /// Applies `key.path=value` overrides (value parsed as YAML), as `--set` gives them.
@@ -58,7 +73,11 @@ public struct ConfigDocument {
             guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
                 throw FormatError(file: file, path: o, "an override must look like key.path=value")
             }
-            let keyPath = String(o[..<eq]).split(separator: ".").map(String.init)
+            let keyPath = String(o[..<eq]).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard keyPath.count <= YAMLLimits.maxKeyPathSegments, !keyPath.contains(where: \.isEmpty) else {
+                throw FormatError(file: file, path: String(o.prefix(80)),
+                                  "--set key path must be 1 to \(YAMLLimits.maxKeyPathSegments) non-empty names joined by dots, found \(keyPath.count) segments")
+            }
             let valueText = String(o[o.index(after: eq)...])
             let value = try ConfigDocument(yaml: "v: " + valueText, file: "--set \(o)").tree["v"] ?? .null
             tree = Self.setting(tree, keyPath[...], value)
@@ -113,10 +132,41 @@ public struct ConfigDocument {
                     .replacingOccurrences(of: ".[", with: "[")
             @unknown default: break
             }
+            if keyPath.isEmpty, let key = fractionalIntegerKey(T.self, tree) {
+                throw FormatError(file: file, path: key, "expected an integer (≥ 0 where it is a count or a seed), found \(Self.lookup(tree, key) ?? .null)\(line(key))")
+            }
             let found = Self.lookup(tree, keyPath).map { " found \($0)" } ?? ""
             throw FormatError(file: file, path: keyPath.isEmpty ? nil : keyPath,
                               "\(e.conciseDescription),\(found)\(line(keyPath))")
         }
+    }
+
+    /// Foundation reports a fractional number given for an integer field (or a negative one for an unsigned field)
+    /// without its key. The culprit is the leaf whose rounding to a non-negative integer makes that error go away.
+    private func fractionalIntegerKey<T: Decodable>(_: T.Type, _ tree: JSONValue) -> String? {
+        func leaves(_ v: JSONValue, _ path: String) -> [String] {
+            switch v {
+            case .object(let o): return o.keys.sorted().flatMap { leaves(o[$0]!, path.isEmpty ? $0 : path + "." + $0) }
+            case .number(let n) where n.isFinite && (n != n.rounded() || n < 0): return [path]
+            default: return []
+            }
+        }
+        func replacing(_ v: JSONValue, _ parts: ArraySlice<Substring>) -> JSONValue {
+            guard let head = parts.first, case .object(var o) = v, let child = o[String(head)] else {
+                if case .number(let n) = v { return .number(max(0, n.rounded())) }
+                return v
+            }
+            o[String(head)] = replacing(child, parts.dropFirst())
+            return .object(o)
+        }
+        for key in leaves(tree, "").prefix(64) {
+            let fixed = replacing(tree, key.split(separator: ".")[...])
+            do { _ = try JSONDecoder().decode(T.self, from: JSONEncoder().encode(fixed)); return key } catch let e as DecodingError {
+                if case .dataCorrupted(let c) = e, c.codingPath.isEmpty { continue }
+                return key
+            } catch { continue }
+        }
+        return nil
     }
 
     private static func lookup(_ tree: JSONValue, _ path: String) -> JSONValue? {

@@ -7,15 +7,20 @@ public enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
-    /// Decompresses a whole gzip file's bytes. `source` names the file in errors.
-    public static func inflate(_ input: [UInt8], source: String) throws -> [UInt8] {
+    /// Inflated bytes allowed when the caller knows no tighter bound (Fashion-MNIST's largest file is 47 MB).
+    public static let defaultLimit = 1 << 30
+
+    /// Decompresses a whole gzip file's bytes. `source` names the file in errors. Output beyond `limit` bytes is an
+    /// error (a gzip bomb, or a header that understates its payload), or, with `prefixOnly`, ends the inflation and
+    /// returns the first `limit` or more bytes.
+    public static func inflate(_ input: [UInt8], source: String, limit: Int = defaultLimit, prefixOnly: Bool = false) throws -> [UInt8] {
         guard isGzip(input) else {
             throw DataError(source, expected: "gzip magic 1f 8b", found: magicText(input))
         }
         guard input.count <= Int(UInt32.max) else {
             throw DataError(source, expected: "a gzip file under 4 GiB", found: "\(input.count) bytes")
         }
-        var out = [UInt8](repeating: 0, count: sizeHint(input))
+        var out = [UInt8](repeating: 0, count: min(sizeHint(input), limit + 1))
         var produced = 0
         var strm = z_stream()
         guard inflateInit2_(&strm, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -26,7 +31,12 @@ public enum Gzip {
             strm.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress!)
             strm.avail_in = UInt32(inBuf.count)
             while true {
-                if produced == out.count { out.append(contentsOf: repeatElement(0, count: max(out.count, 1 << 16))) }
+                if prefixOnly && produced >= limit { return }
+                if produced > limit {
+                    throw DataError(source, expected: "at most \(limit) bytes once inflated (the size its header implies)",
+                                    found: "a gzip stream that inflates further (a gzip bomb, or a header that understates the payload)")
+                }
+                if produced == out.count { out.append(contentsOf: repeatElement(0, count: min(max(out.count, 1 << 16), limit + 1 - produced))) }
                 let room = UInt32(min(out.count - produced, Int(UInt32.max)))
                 let status: Int32 = out.withUnsafeMutableBufferPointer { outBuf in
                     strm.next_out = outBuf.baseAddress! + produced

@@ -49,9 +49,25 @@ public struct IDXArray {
         return IDXArray(dims: dims, raw: bytes, payloadOffset: header)
     }
 
-    /// Reads and parses an IDX file, gzip-compressed or not.
+    /// Reads and parses an IDX file, gzip-compressed or not. A compressed file is inflated in two steps: its header
+    /// first, then at most the header plus the payload its dims imply, so no stream inflates past its declared size.
     public static func read(_ path: String, rank: Int) throws -> IDXArray {
-        try parse(Gzip.readFile(path), rank: rank, source: path)
+        let stored = try Gzip.readRaw(path)
+        guard Gzip.isGzip(stored) else { return try parse(stored, rank: rank, source: path) }
+        let header = 4 + 4 * rank
+        let prefix = try Gzip.inflate(stored, source: path, limit: header, prefixOnly: true)
+        guard prefix.count >= header else { return try parse(prefix, rank: rank, source: path) }
+        var product = 1
+        for d in 0..<rank {
+            let o = 4 + 4 * d
+            let v = Int(prefix[o]) << 24 | Int(prefix[o + 1]) << 16 | Int(prefix[o + 2]) << 8 | Int(prefix[o + 3])
+            let (p, overflow) = product.multipliedReportingOverflow(by: v)
+            guard !overflow, p <= Gzip.defaultLimit else {
+                throw DataError(path, expected: "IDX dims implying at most \(Gzip.defaultLimit) bytes", found: "dims whose product is larger")
+            }
+            product = p
+        }
+        return try parse(Gzip.inflate(stored, source: path, limit: header + product), rank: rank, source: path)
     }
 
     private static func hex8(_ v: UInt32) -> String {

@@ -137,6 +137,7 @@ extension Architecture {
             try need(c.vocab_size >= 1, "vocab_size", "≥ 1", c.vocab_size)
             try need(c.dropout >= 0 && c.dropout < 1, "dropout", "in [0, 1)", c.dropout)
         }
+        try checkLimits(file: file)
     }
 }
 

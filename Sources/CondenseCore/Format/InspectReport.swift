@@ -13,8 +13,11 @@ public struct InspectReport: Codable {
     /// Int8 linear layers and their schemes (absent for a float model).
     public let quantized_layers: [String: String]?
 
-    public init(path: String) throws {
+    /// Validates the whole file as every loader does (weights read and checked, non-finite ones refused unless
+    /// `allowNonFinite`), then describes it.
+    public init(path: String, allowNonFinite: Bool = false) throws {
         let h = try ModelFile.readHeader(path)
+        _ = try ModelFile.read(path, allowNonFinite: allowNonFinite)
         file = path
         family = h.architecture.family
         architecture = (try? JSONDecoder().decode(JSONValue.self, from: Data(h.architecture.json().utf8))) ?? .null

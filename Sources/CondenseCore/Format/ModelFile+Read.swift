@@ -149,6 +149,13 @@ extension ModelFile {
         if case .gpt(let c) = arch, v.count != c.vocab_size {
             throw FormatError(file: file, path: "vocabulary", "expected \(c.vocab_size) entries (vocab_size), found \(v.count)")
         }
+        if case .mlp = arch {
+            throw FormatError(file: file, path: "vocabulary", "an mlp model has no vocabulary (only gpt models do)")
+        }
+        for (i, entry) in v.enumerated() where entry.unicodeScalars.count != 1 {
+            throw FormatError(file: file, path: "vocabulary[\(i)]",
+                              "expected a single character (one Unicode scalar), found \(entry.debugDescription) (\(entry.unicodeScalars.count) scalars)")
+        }
         if Set(v).count != v.count {
             throw FormatError(file: file, path: "vocabulary", "entries must be unique")
         }
@@ -156,7 +163,8 @@ extension ModelFile {
     }
 
     /// Reads a whole model: the header is validated first, then each parameter is allocated and read.
-    public static func read(_ path: String) throws -> ModelFile {
+    /// Non-finite weights are an error naming the tensor and element, unless `allowNonFinite` (for `inspect`).
+    public static func read(_ path: String, allowNonFinite: Bool = false) throws -> ModelFile {
         let file = try HDF5.File(openReadOnly: path)
         let header = try readHeader(file)
         let root = try file.root
@@ -174,6 +182,7 @@ extension ModelFile {
             } catch let e as HDF5Error {
                 throw FormatError(file: path, path: spec.path, e.message)
             }
+            if !allowNonFinite { try requireFinite(t.buffer, path: spec.path, shape: spec.shape, file: path) }
             params[spec.path] = t
         }
         // A tied alias present as a separate copy must equal its target.
@@ -200,9 +209,23 @@ extension ModelFile {
             let sw: [Float] = try root.dataset(layer + "/weight_scale").read()
             let sx: [Float]? = scheme == .static ? try root.dataset(layer + "/input_scale").read() : nil
             let sm: [Float]? = root.exists(layer + "/smooth_scale") ? try root.dataset(layer + "/smooth_scale").read() : nil
+            for (name, v) in [("weight_scale", sw), ("input_scale", sx ?? []), ("smooth_scale", sm ?? [])] {
+                try v.withUnsafeBufferPointer { try requireFinite($0, path: layer + "/" + name, shape: [v.count], file: file) }
+            }
             return QuantizedLinear(scheme: scheme, n: n, k: k, qweight: q, weightScale: sw, inputScale: sx?.first, smoothScale: sm)
         } catch let e as HDF5Error {
             throw FormatError(file: file, path: layer, e.message)
         }
+    }
+}
+
+extension ModelFile {
+    /// Throws at the first NaN or infinity, naming the tensor, the element's index and its value.
+    static func requireFinite<B: Collection>(_ values: B, path: String, shape: [Int], file: String) throws where B.Element == Float, B.Index == Int {
+        guard let i = values.firstIndex(where: { !$0.isFinite }) else { return }
+        var rest = i, index: [Int] = []
+        for d in shape.reversed() { index.append(rest % max(d, 1)); rest /= max(d, 1) }
+        throw FormatError(file: file, path: path,
+                          "element \(Array(index.reversed())) is \(values[i]): weights must be finite (inspect --allow-nonfinite shows such a file)")
     }
 }

@@ -42,7 +42,8 @@ extension ModelFile {
 
 /// Runs `body` on a fresh temporary path beside `path`, then renames it into place. On any error the
 /// temporary file is removed and whatever was at `path` before is untouched.
-public func writeAtomically(to path: String, _ body: (String) throws -> Void) throws {
+/// When the folder is the tool's (OwnedFolder), the name is recorded in its manifest unless `recording` is false.
+public func writeAtomically(to path: String, recording: Bool = true, _ body: (String) throws -> Void) throws {
     let url = URL(fileURLWithPath: path)
     let dir = url.deletingLastPathComponent().path
     var isDir: ObjCBool = false
@@ -52,7 +53,11 @@ public func writeAtomically(to path: String, _ body: (String) throws -> Void) th
     let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     var renamed = false
     defer { if !renamed { unlink(tmp) } }
-    try body(tmp)
+    // Recorded before it exists, so a kill between the rename and the record cannot leave an unlisted file.
+    if recording { try? OwnedFolder.claim(dir, [url.lastPathComponent]) }
+    do { try body(tmp) } catch let e as HDF5Error {
+        throw FormatError(file: path, "cannot write: \(e.message) (is the disk full or the folder read-only?)")
+    }
     let fd = open(tmp, O_RDONLY)
     if fd >= 0 { fsync(fd); close(fd) }
     guard rename(tmp, path) == 0 else {

@@ -13,6 +13,8 @@ public enum ModelInput {
         let file = try HDF5.File(openReadOnly: path)
         let ds = try file.root.dataset("input")
         let fail = { (msg: String) in FormatError(file: path, path: "input", msg) }
+        // The stored bytes must cover the shape before anything is allocated for it.
+        do { try ds.validateStorage() } catch let e as HDF5Error { throw fail(e.message) }
         switch arch {
         case .mlp(let c):
             guard ds.dtype == .float32 || ds.dtype == .float64 else {

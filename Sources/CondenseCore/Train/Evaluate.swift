@@ -28,7 +28,7 @@ public func evaluate(_ net: Network, on split: EvalSplit, splitName: String, bat
     let v = net.outputs
     let probs = Tensor(zeros: [evalRows(split, batchSize: batchSize, context: context), v])
     var pred = [Int32](repeating: 0, count: probs.shape[0])
-    try forEachEvalBatch(split, batchSize: batchSize, context: context, maxBatches: maxBatches) { input, y, rows in
+    do { try forEachEvalBatch(split, batchSize: batchSize, context: context, maxBatches: maxBatches) { input, y, rows in
         let logits = net.predict(input)
         let n = crossEntropyCount(targets: y, n: rows)
         let mean = crossEntropyForward(probs: probs.data, losses: nil, logits: logits, targets: y, n: rows, v: v)
@@ -38,9 +38,14 @@ public func evaluate(_ net: Network, on split: EvalSplit, splitName: String, bat
             Ops.argmaxRows(&pred, logits, rows: rows, cols: v)
             for i in 0..<rows where pred[i] == y[i] { correct += 1 }
         }
+    } } catch let e as DataError {
+        throw DataError("the \(splitName) split", expected: e.expected, found: e.found, hint: e.hint)
     }
     let secs = Date().timeIntervalSince(start)
-    let loss = lossSum / Double(max(count, 1))
+    guard count > 0 else {
+        throw DataError("the \(splitName) split", expected: "at least one example or scored token to evaluate", found: "none")
+    }
+    let loss = lossSum / Double(count)
     if case .images = split {
         return EvalResult(metric_kind: .accuracy, split: splitName, loss: loss, accuracy: Double(correct) / Double(max(count, 1)),
                           perplexity: nil, count: count, seconds: secs, throughput: Double(count) / max(secs, 1e-9))

@@ -105,6 +105,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try need(t.eval_batches >= 0, "train.eval_batches", "≥ 0", t.eval_batches)
         try need(t.checkpoint_every >= 0, "train.checkpoint_every", "≥ 0", t.checkpoint_every)
         try need(t.log_every >= 1, "train.log_every", "≥ 1", t.log_every)
+        try checkLimits(doc)
         let family = model["family"]?.string ?? ""
         let nonNegative = family == "mlp" ? ["inputs", "classes"] : ["n_layer", "head_dim", "ffn_hidden", "vocab_size"]
         for k in nonNegative { try need((model[k]?.number ?? 0) >= 0, "model.\(k)", "≥ 0 (0 = derived)", model[k] ?? .null) }

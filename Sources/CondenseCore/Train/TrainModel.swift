@@ -23,7 +23,11 @@ public func trainModel(config: TrainConfig, configFile: String, output: String, 
     let arch = try config.architecture(features: data.features, classes: data.classes,
                                        vocabulary: data.vocabulary?.count, file: configFile)
     let dir = runDir ?? (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".run"
-    if force { try? FileManager.default.removeItem(atPath: dir) }
+    try SizeLimits.checkMemory(arch.trainingMemoryEstimate(batchSize: config.train.batch_size),
+                               "training this \(arch.family) at batch_size \(config.train.batch_size)") {
+        FormatError(file: configFile, path: "train.batch_size", $0)
+    }
+    try OwnedFolder.prepare(dir, kind: "train-run", force: force, entries: ["checkpoint.h5", "best.h5", "log.jsonl"])
     let net = makeNetwork(arch, seed: config.seed)
     var resolved = try JSONValue(encoding: config)
     if case .object(var o) = resolved { o["model"] = (try? JSONDecoder().decode(JSONValue.self, from: Data(arch.json().utf8))) ?? .null; resolved = .object(o) }
