@@ -5,9 +5,9 @@
 run: bootstrap build
 	tools/run-main
 
-# The whole test suite (what .ci/run calls), then the int8 tests that run through the kernel dispatch once more on each
-# int8 path this CPU has besides its default (CONDENSE_INT8_PATH=scalar, =avx2), so every machine exercises them.
-# Their summary lines are renamed so that .ci/run's count stays the main run's.
+# The whole test suite (what .ci/run calls), then the int8 tests that run through the kernel dispatch once more with
+# CONDENSE_INT8_PATH=scalar and =avx2 where the CPU has it, so that every machine exercises the paths it does not pick
+# by default (a focused subset, not a second full run). Their summary lines are renamed so that .ci/run counts the main run.
 INT8_PATH_TESTS := Int8LinearTests|QuantizedFormatTests|QuantizeTests\.|Int8PathTests
 test: bootstrap
 	swift build --build-tests

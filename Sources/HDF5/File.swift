@@ -26,6 +26,10 @@ public final class File {
         guard access(path, R_OK) == 0 else {
             throw HDF5Error(file: path, "not readable (permission denied)")
         }
+        // Guarded from the first libhdf5 call on the file; until `handle` is set, this init disarms it on error.
+        CrashGuard.opened(path)
+        var owned = false
+        defer { if !owned { CrashGuard.closed() } }
         let isHDF5 = H5Fis_hdf5(path)
         guard isHDF5 > 0 else {
             throw HDF5Error(file: path, "not an HDF5 file (no HDF5 signature found; \(sizeOnDisk) bytes)")
@@ -35,7 +39,7 @@ public final class File {
             throw HDF5Error(file: path, "HDF5 signature present but the file cannot be opened: it is truncated or corrupt (\(sizeOnDisk) bytes on disk)")
         }
         handle = Handle(id, close: H5Fclose)
-        CrashGuard.opened(path)
+        owned = true    // from here deinit disarms the guard, also when validateStructure throws
         try validateStructure()
     }
 

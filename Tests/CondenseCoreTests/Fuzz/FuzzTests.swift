@@ -32,10 +32,19 @@ import TestSupport
             if r.status == 0 { loaded += 1; return }
             #expect(i >= seeds.count, "seed \(i) must load: \(r.stderr)")
             #expect(lines.count == 1 && lines[0].hasPrefix("condense: error: \(path)"), "iteration \(i): \(r.stderr)")
-            if r.stderr.contains("libhdf5 crashed") { contained += 1 } else { refused += 1 }
+            if r.stderr.contains("libhdf5 crashed") { contained += 1; keepFinding(bytes, "model", i) } else { refused += 1 }
         }
         #expect(n > seeds.count && refused > 0)
         print("model reader: \(n) inputs, \(loaded) loaded, \(refused) refused, \(contained) libhdf5 faults contained")
+    }
+
+    /// Saves an input worth a regression test under TMP/condense-fuzz-findings and says where.
+    func keepFinding(_ bytes: [UInt8], _ target: String, _ i: Int) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("condense-fuzz-findings")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent("\(target)-\(i)-\(bytes.count).h5")
+        try? Data(bytes).write(to: url)
+        print("fuzz finding kept: \(url.path)")
     }
 
     /// Files the fuzzer found that fault inside libhdf5: each must give one clear line and exit 1.
