@@ -66,17 +66,17 @@ import TestSupport
         let dir = TestSupport.tempDir("torchrun").path
         let text = TestSupport.packageRoot.appendingPathComponent("recipes/data/own-text.txt").path
         let model = dir + "/nanogpt.h5"
-        _ = try Self.torch(["export", model, "--text", text, "--steps", "40", "--n-layer", "2", "--n-embd", "32",
-                            "--block-size", "32", "--seed", "1"])
+        _ = try Self.torch(["export", model, "--text", text, "--steps", "40", "--n-layer", "2", "--n-embd", "16",
+                            "--block-size", "16", "--seed", "1"])
         let recipe = dir + "/r.yaml"
         try """
             teacher: {path: \(model)}
             data: {path: \(text)}
             stages:
               - prune: {drop_layers: [1], latency: false}
-              - distill: {alpha_grid: [0.5], temperature_grid: [1], train: {batch_size: 8, steps: 20, eval_every: 10, eval_batches: 4, checkpoint_every: 10, warmup_steps: 2}}
+              - distill: {alpha_grid: [0.5], temperature_grid: [1], train: {batch_size: 8, steps: 10, eval_every: 5, eval_batches: 2, checkpoint_every: 5, warmup_steps: 2}}
               - quantize: {calibration_batch_size: 8, latency: false}
-            report: {latency_runs: 1, generate_tokens: 0, eval_batches: 4}
+            report: {latency: false, generate_tokens: 0, eval_batches: 4}
             """.write(toFile: recipe, atomically: true, encoding: .utf8)
         let r = try TestSupport.condense(["run", recipe, "--output", dir + "/run", "--quiet"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -93,6 +93,7 @@ import TestSupport
         for name in ["example-own-text", "example-own-table"] {
             let dir = TestSupport.tempDir(name).path
             let r = try TestSupport.condense(["run", "recipes/\(name).yaml", "--set", "teacher.path=\(dir)/teacher.h5",
+                                              "--set", "report.latency=false", "--set", "report.generate_tokens=0",
                                               "--output", dir + "/run", "--quiet"])
             #expect(r.status == 0, "\(name): \(r.stderr)")
             let files = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/run")) ?? []
