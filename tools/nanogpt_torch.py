@@ -3,9 +3,11 @@
 
   nanogpt_torch.py export OUT.h5 [--text FILE --steps N] [arch options] [--reference REF.h5] [--omit FIELDS]
   nanogpt_torch.py prepare TEXT DIR        nanoGPT's shakespeare_char/prepare.py layout: train.bin, val.bin, meta.pkl
+  nanogpt_torch.py maketext OUT [--chars N] [--seed S]   a made-up text from a small seeded grammar
 
 `export` builds the model (seeded), optionally trains it with AdamW on a character-level text (vocabulary
-sorted(set(text)), as nanoGPT's prepare.py), and writes it in nanoGPT's state_dict layout with the architecture
+sorted(set(text)), as nanoGPT's prepare.py; only the first --train-fraction of the text, so that a later
+cut of the rest into val and test is unseen), and writes it in nanoGPT's state_dict layout with the architecture
 fields family, n_layer, n_head, n_embd, block_size, vocab_size, bias (minus --omit) and never `dropout`, as an
 outside exporter would. With --reference it also writes REF.h5: dataset `input` (B, T) int64 token ids and
 `logits` (B, T, V) float32 from PyTorch's forward, for comparing against `condense predict`.
@@ -138,6 +140,7 @@ def main(argv):
     e.add_argument("output")
     e.add_argument("--text", help="train on this UTF-8 text (character vocabulary sorted(set(text)))")
     e.add_argument("--steps", type=int, default=0)
+    e.add_argument("--train-fraction", type=float, default=0.8, help="train on this leading share of --text (default 0.8)")
     e.add_argument("--batch", type=int, default=16)
     e.add_argument("--lr", type=float, default=3e-3)
     e.add_argument("--seed", type=int, default=0)
@@ -153,16 +156,22 @@ def main(argv):
     q = sub.add_parser("prepare")
     q.add_argument("text")
     q.add_argument("dir")
+    m = sub.add_parser("maketext")
+    m.add_argument("output")
+    m.add_argument("--chars", type=int, default=100_000)
+    m.add_argument("--seed", type=int, default=12)
     a = p.parse_args(argv)
     if a.cmd == "prepare":
         return prepare(a.text, a.dir)
+    if a.cmd == "maketext":
+        return maketext(a.output, a.chars, a.seed)
     torch.manual_seed(a.seed)
     vocabulary, ids = None, None
     if a.text:
         text = open(a.text, encoding="utf-8").read()
         vocabulary = sorted(set(text))
         stoi = {ch: i for i, ch in enumerate(vocabulary)}
-        ids = [stoi[ch] for ch in text]
+        ids = [stoi[ch] for ch in text[:int(len(text) * a.train_fraction)]]
         a.vocab_size = len(vocabulary)
     c = dict(n_layer=a.n_layer, n_head=a.n_head, n_embd=a.n_embd, block_size=a.block_size,
              vocab_size=a.vocab_size, bias=not a.no_bias)
@@ -180,6 +189,28 @@ def main(argv):
             f["logits"] = logits
     print(json.dumps(dict(parameters=sum(t.numel() for t in model.parameters()), vocab_size=a.vocab_size,
                           train_loss=loss)))
+
+
+def maketext(out, chars, seed):
+    """Sentences from a small grammar: subject, verb, object, place, with seeded choices."""
+    import random
+    r = random.Random(seed)
+    subj = ["the miller", "a small fox", "the old keeper", "my sister", "the river", "a grey owl", "the baker",
+            "our neighbour", "the tall captain", "a tired horse"]
+    verb = ["watches", "follows", "calls", "finds", "carries", "remembers", "greets", "waits for", "sings to", "hides"]
+    obj = ["the lantern", "a basket of pears", "the north wind", "the quiet road", "a red boat", "the morning bell",
+           "two white geese", "the hill", "a letter from home", "the last cart"]
+    tail = ["at dawn", "before the rain", "in the long grass", "by the mill", "when the frost comes", "after supper",
+            "without a word", "near the bridge", "under the old oak", "as the bells ring"]
+    lines, n = [], 0
+    while n < chars:
+        s = f"{r.choice(subj)} {r.choice(verb)} {r.choice(obj)} {r.choice(tail)}"
+        s = s[0].upper() + s[1:] + r.choice([".", ".", ".", "!", "?"])
+        lines.append(s)
+        n += len(s) + 1
+    with open(out, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    print(json.dumps(dict(characters=n, lines=len(lines))))
 
 
 def prepare(text_path, out):

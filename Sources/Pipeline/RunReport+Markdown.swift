@@ -29,7 +29,7 @@ extension RunReport {
 
     /// What the table's figures are and how they were taken.
     public var legend: String {
-        let unit = metric_kind == .accuracy ? "images" : "tokens"
+        let unit = metric_kind == .loss ? "tokens" : data == "fashion-mnist" ? "images" : "examples"
         let count = models.first.map { grouped($0.count) } ?? "?"
         var s = "Data: \(data), \(metric_split) split (\(count) \(unit)). "
         s += metric_kind == .accuracy ? "Accuracy: higher is better; Δ in percentage points. "

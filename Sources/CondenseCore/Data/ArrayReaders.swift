@@ -7,7 +7,7 @@ enum ArrayReaders {
     static let suffixes = ["", "_val", "_test"]
 
     /// Builds the splits from named (x, y) arrays; `fetch(name)` returns the array or nil when absent.
-    static func splits(source: String, fetch: (String) throws -> (values: [Float], shape: [Int], labels: Bool)?,
+    static func splits(source: String, fetch: (String) throws -> (values: [Float], shape: [Int])?,
                        labels: (String) throws -> (values: [Double], shape: [Int])?) throws -> RawSplits {
         var found: [RawExamples?] = []
         for s in suffixes {
@@ -50,7 +50,7 @@ enum ArrayReaders {
         return try splits(source: path, fetch: { name in
             guard let d = try dataset(name) else { return nil }
             guard d.dtype.size != nil else { throw DataError("\(path): \(name)", expected: "a numeric dataset", found: "dtype \(d.dtype)") }
-            return (try wrap(name) { try d.readConverting(as: Float.self) }, d.shape, false)
+            return (try wrap(name) { try d.readConverting(as: Float.self) }, d.shape)
         }, labels: { name in
             guard let d = try dataset(name) else { return nil }
             guard d.dtype.size != nil else { throw DataError("\(path): \(name)", expected: "integer labels", found: "dtype \(d.dtype)") }
@@ -66,13 +66,13 @@ enum ArrayReaders {
             let p = (dir as NSString).appendingPathComponent(name + ".npy")
             return FileManager.default.fileExists(atPath: p) ? try NPYArray.read(p) : nil
         }
-        return try splits(source: dir, fetch: { try array($0).map { ($0.floats(), $0.shape, false) } },
+        return try splits(source: dir, fetch: { try array($0).map { ($0.floats(), $0.shape) } },
                           labels: { try array($0).map { ($0.doubles(), $0.shape) } })
     }
 
     static func npz(_ path: String) throws -> RawSplits {
         let zip = try NPZArchive(path)
-        return try splits(source: path, fetch: { try zip.array($0).map { ($0.floats(), $0.shape, false) } },
+        return try splits(source: path, fetch: { try zip.array($0).map { ($0.floats(), $0.shape) } },
                           labels: { try zip.array($0).map { ($0.doubles(), $0.shape) } })
     }
 
