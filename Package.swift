@@ -23,20 +23,26 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // System libraries, found through pkg-config. Each holds a header-only shim (static inline functions)
         // for what Swift cannot import directly (macros such as H5T_NATIVE_FLOAT).
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // (CZlibSystem, not CZlib: ZIPFoundation ships a zlib module of that name.)
+        .systemLibrary(name: "CZlibSystem", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // INT8 GEMM micro-kernels, weight packing and run-time CPU dispatch.
         .target(name: "CInt8", cSettings: [.unsafeFlags(["-O3", "-fno-strict-aliasing"])]),
 
         // The only importer of CHDF5: Swift types that own hid_t handles.
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         // Tensors, BLAS, RNG, layers, model families, optimizer, losses, data, model file format.
-        .target(name: "CondenseCore", dependencies: ["HDF5", "CBLAS", "CZlib", "CInt8", .product(name: "Yams", package: "Yams")],
+        .target(name: "CondenseCore", dependencies: ["HDF5", "CBLAS", "CZlibSystem", "CInt8", .product(name: "Yams", package: "Yams"),
+                                                    .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                                                    .product(name: "CSV", package: "CSV.swift"),
+                                                    .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: hotSwiftFlags),
 
         // One module per stage, each with one public entry point.

@@ -4,8 +4,7 @@ import Foundation
 
 /// Measures every model on `data` (the report split, latency, GPT generation speed) and builds the same table as a
 /// run's report.md; the first model is the reference for deltas, % of params and speed-ups.
-public func compareModels(_ paths: [String], data name: String, directory: String = "",
-                          options: ReportOptions = ReportOptions()) throws -> RunReport {
+public func compareModels(_ paths: [String], data spec: DataSpec, options: ReportOptions = ReportOptions()) throws -> RunReport {
     guard !paths.isEmpty else { throw FormatError(file: "report", "expected at least one model file") }
     guard ReportOptions.splits.contains(options.split) else {
         throw FormatError(file: "report", path: "--split", "expected val or test, found \"\(options.split)\"")
@@ -13,11 +12,14 @@ public func compareModels(_ paths: [String], data name: String, directory: Strin
     for p in paths where !FileManager.default.fileExists(atPath: p) {
         throw FormatError(file: p, "no such file")
     }
-    let data = try TaskData.load(name, directory: directory)
+    let header = try ModelFile.readHeader(paths[0])
+    let data = try TaskData.load(spec, fit: try DataFit(header.architecture, vocabulary: header.vocabulary, model: paths[0]))
     let measurer = try Measurer(data: data, options: options)
     let rows = try paths.map { try measurer.measure($0) }
     var names = paths.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent }
     // Same stem twice (runs/a/teacher.h5, runs/b/teacher.h5): use the paths.
     if Set(names).count < names.count { names = paths }
-    return RunReport(names: names, stages: names.map { _ in nil }, measurements: rows, data: data.name, options: options)
+    var report = RunReport(names: names, stages: names.map { _ in nil }, measurements: rows, data: data.name, options: options)
+    report.data_provenance = try data.provenance()
+    return report
 }

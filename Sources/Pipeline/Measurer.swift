@@ -25,15 +25,18 @@ public final class Measurer {
     let data: TaskData
     let options: ReportOptions
     private var splitData: EvalSplit?
+    /// The report split's content digest: a changed data file is measured afresh.
+    let splitSHA: String
 
     public init(data: TaskData, options: ReportOptions) throws {
         self.data = data
         self.options = options
+        splitSHA = try data.provenance().splits[options.split]?.sha256 ?? ""
     }
 
     /// The cache key of a measurement: the file's digest and everything that changes how it is measured.
     func key(sha256: String) -> String {
-        "\(sha256) \(data.name) \(((try? JSONValue(encoding: options)) ?? .null).description)"
+        "\(sha256) \(data.name) \(splitSHA) \(((try? JSONValue(encoding: options)) ?? .null).description)"
     }
 
     public func measure(_ path: String, sha256: String? = nil) throws -> Measurement {

@@ -9,8 +9,7 @@ extension Recipe {
     /// Checks the whole recipe: values and ranges of every section and stage, the stage-order rules, and that the
     /// teacher (or its training config), the student and the data fit together. Reads model headers only.
     mutating func validate() throws {
-        try need(data.name.isEmpty || TrainConfig.dataSets.contains(data.name), "data.name",
-                 "one of \(TrainConfig.dataSets.joined(separator: ", ")) (or empty: from the teacher's family)", "\"\(data.name)\"")
+        try validateData()
         try need(ReportOptions.splits.contains(report.split), "report.split", "val or test", "\"\(report.split)\"")
         try need(report.eval_batches >= 0, "report.eval_batches", "≥ 0 (0: the whole split)", report.eval_batches)
         try need(report.latency_runs >= 1, "report.latency_runs", "≥ 1", report.latency_runs)
@@ -28,6 +27,17 @@ extension Recipe {
         }
         try validateModels()
         try validateRunInputs()
+    }
+
+    /// The data section: a demo set's name or a path that exists, and reading options in range.
+    func validateData() throws {
+        do { try data.validate() } catch let e as DataError {
+            let key = String(e.expected.prefix { $0 != " " })
+            throw FormatError(file: file, path: key, "expected \(e.expected.dropFirst(key.count + 1)), found \(e.found)\(line(key))")
+        }
+        if !data.path.isEmpty {
+            try need(FileManager.default.fileExists(atPath: data.path), "data.path", "an existing data file or folder", "\"\(data.path)\" (no such file)")
+        }
     }
 
     /// Throws "FILE: KEY: expected …, found … (line N)" unless `ok`.
@@ -141,9 +151,13 @@ extension Recipe {
                     throw FormatError(file: file, path: "teacher.config", "\(e)\(line("teacher.config"))")
                 }
                 family = cfg.model["family"]?.string
-                if !data.name.isEmpty && cfg.data.name != data.name {
+                if data.path.isEmpty && !data.name.isEmpty && cfg.data.path.isEmpty && cfg.data.name != data.name {
                     throw FormatError(file: file, path: "data.name",
                                       "expected \(cfg.data.name) (the data set the teacher config \(teacher.config) trains on), found \(data.name)\(line("data.name"))")
+                }
+                if cfg.data.path != data.path {
+                    throw FormatError(file: file, path: "data.path",
+                                      "expected \(cfg.data.path.isEmpty ? "no path (\(cfg.data.name))" : cfg.data.path) (the data the teacher config \(teacher.config) trains on), found \(data.path.isEmpty ? "none" : data.path)\(line("data.path"))")
                 }
             }
         }
@@ -164,8 +178,10 @@ extension Recipe {
         }
         if let family {
             let expected = family == "gpt" ? "shakespeare" : "fashion-mnist"
-            try need(data.name.isEmpty || data.name == expected, "data.name", "\(expected) (the data set a \(family) model fits)", data.name)
-            data.name = expected
+            if data.path.isEmpty {
+                try need(data.name.isEmpty || data.name == expected, "data.name", "\(expected) (the data set a \(family) model fits)", data.name)
+                data.name = expected
+            }
             if case .prune(let c)? = stages.first(where: { $0.kind == .prune }) { try checkPruneFamily(c, family: family, arch: arch) }
         }
     }

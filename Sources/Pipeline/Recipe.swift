@@ -14,14 +14,10 @@ public struct TeacherSpec: Codable, Equatable, Sendable {
     public init() {}
 }
 
-/// The data set every stage calibrates, tunes and trains on, and the report evaluates on.
-public struct RecipeData: Codable, Equatable, Sendable {
-    /// fashion-mnist or shakespeare; "" takes it from the teacher's family (mlp → fashion-mnist, gpt → shakespeare).
-    public var name = ""
-    /// The data folder; "" means the default location (docs/RECIPES.md).
-    public var directory = ""
-    public init() {}
-}
+/// The data set every stage calibrates, tunes and trains on, and the report evaluates on: a demo set by `name`
+/// ("" takes it from the teacher's family: mlp → fashion-mnist, gpt → shakespeare), or a user's `path` with its
+/// reading options (docs/RECIPES.md, "data").
+public typealias RecipeData = DataSpec
 
 /// How the final report measures every model.
 public struct ReportOptions: Codable, Equatable, Sendable {

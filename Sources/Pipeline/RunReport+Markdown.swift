@@ -29,7 +29,7 @@ extension RunReport {
 
     /// What the table's figures are and how they were taken.
     public var legend: String {
-        let unit = metric_kind == .accuracy ? "images" : "tokens"
+        let unit = metric_kind == .loss ? "tokens" : data == "fashion-mnist" ? "images" : "examples"
         let count = models.first.map { grouped($0.count) } ?? "?"
         var s = "Data: \(data), \(metric_split) split (\(count) \(unit)). "
         s += metric_kind == .accuracy ? "Accuracy: higher is better; Δ in percentage points. "
@@ -57,6 +57,7 @@ extension RunReport {
             s += "\n"
         }
         if let w = wall_seconds { s += String(format: "Total wall time of this run: %.0f s (%.1f min).", w, w / 60) + "\n\n" }
+        if let p = data_provenance { s += dataSection(p) }
         if !plots.isEmpty {
             s += "## Plots\n\n"
             for p in plots { s += "![\(p)](\(p))\n\n" }
@@ -121,3 +122,17 @@ func ms(_ v: Double?) -> String {
 }
 
 func speed(_ v: Double?) -> String { v.map { String(format: "%.2f×", $0) } ?? "—" }
+
+extension RunReport {
+    /// Where the data came from: each split's size, origin and SHA-256.
+    func dataSection(_ p: DataProvenance) -> String {
+        var s = "## Data\n\n`\(p.source)`, read as \(p.format)\(p.detected ? " (detected from the content)" : "").\n\n"
+        s += "| split | size | origin | SHA-256 |\n|---|---:|---|---|\n"
+        for name in ["train", "val", "test"] {
+            guard let r = p.splits[name] else { continue }
+            s += "| \(name) | \(grouped(r.size)) \(r.unit) | \(r.origin) | `\(r.sha256.prefix(16))…` |\n"
+        }
+        for n in p.notes { s += "\n- \(n)" }
+        return s + "\n\n"
+    }
+}

@@ -41,6 +41,8 @@ public struct RunReport: Codable, Sendable {
     public var recipe: String?
     public var output: String?
     public var data: String
+    /// Where the data came from, with every split's size and SHA-256.
+    public var data_provenance: DataProvenance?
     public var metric_kind: MetricKind
     public var metric_split: String
     public var higher_is_better: Bool
@@ -92,7 +94,7 @@ public struct RunReport: Codable, Sendable {
     /// A run's report: the teacher (and a given student), then each stage's output.
     init(recipe: Recipe, names: [String], stages: [String?], measurements: [Measurement], stageReports: [StageReport],
          outcomes: [StageOutcome], wallSeconds: Double) {
-        self.init(names: names, stages: stages, measurements: measurements, data: recipe.data.name, options: recipe.report)
+        self.init(names: names, stages: stages, measurements: measurements, data: recipe.data.displayName, options: recipe.report)
         self.recipe = recipe.file
         output = recipe.output
         self.stages = stageReports

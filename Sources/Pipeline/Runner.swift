@@ -49,7 +49,10 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
         log(String(format: "teacher: wrote %@ (%d parameters) in %.0f s", p, s.parameters, s.seconds))
     }
 
-    let data = try TaskData.load(recipe.data.name, directory: recipe.data.directory)
+    let header = try ModelFile.readHeader(recipe.inputPath)
+    let data = try TaskData.load(recipe.data, fit: try DataFit(header.architecture, vocabulary: header.vocabulary, model: recipe.inputPath))
+    let provenance = try data.provenance()
+    let dataSHA = FileDigest.hex(Data(provenance.json.description.utf8))
     let teacherSHA = recipe.teacher.path.isEmpty ? nil : try FileDigest.file(recipe.teacher.path)
     var teacherModel: ModelFile?
     var input = recipe.inputPath
@@ -62,8 +65,8 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
         let modelPath = out + "/" + name + ".h5", recordPath = out + "/" + name + ".json", runDir = out + "/" + name + ".run"
         let tag = "[\(i + 1)/\(recipe.stages.count)] \(stage.kind.rawValue)"
         let key = StageKey(stage: stage.kind.rawValue, input: input, input_sha256: try FileDigest.file(input),
-                           teacher_sha256: stage.kind == .distill ? teacherSHA : nil, data: recipe.data, config: stage.config,
-                           tool_version: Condense.version)
+                           teacher_sha256: stage.kind == .distill ? teacherSHA : nil, data: recipe.data, data_sha256: dataSHA,
+                           config: stage.config, tool_version: Condense.version)
         let old = StageRecord.read(recordPath)
         if let old, old.status == "done", old.key == key, let sha = old.output_sha256, fm.fileExists(atPath: modelPath),
            (try? FileDigest.file(modelPath)) == sha, let r = old.report {
@@ -95,6 +98,8 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
         case .quantize(let c):
             (result, report) = try quantize(model, config: c, data: data)
         }
+        result.recordData(provenance)
+        report.attach(data: provenance)
         try result.write(to: modelPath)
         report.bytes_before = fileSize(input)
         report.bytes_after = fileSize(modelPath)
@@ -123,6 +128,7 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
                            stageReports: reports, outcomes: outcomes, wallSeconds: Date().timeIntervalSince(start))
     try cache.save()
     report.resolved_recipe = resolved
+    report.data_provenance = provenance
     if !recipe.teacher.path.isEmpty {
         let p = recipe.teacher.path
         let runLog = (p.hasSuffix(".h5") ? String(p.dropLast(3)) : p) + ".run"

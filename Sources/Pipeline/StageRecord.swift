@@ -10,6 +10,8 @@ struct StageKey: Codable, Equatable {
     /// Distill only: the teacher's digest.
     var teacher_sha256: String?
     var data: RecipeData
+    /// SHA-256 of the data's provenance (every split's digest), so a changed data file is not skipped over.
+    var data_sha256: String?
     /// The stage's resolved options, every default filled in.
     var config: JSONValue
     var tool_version: String

@@ -8,14 +8,7 @@ extension Importance {
     static func mlp(_ model: ModelFile, config c: MLPConfig, criterion: PruneCriterion, calibration cal: CalibrationBatches) -> Importance {
         let hidden = c.hidden
         var imp = Importance(neurons: hidden.map { zeros($0) })
-        if criterion == .magnitude {
-            for j in hidden.indices {
-                let w = model.parameters["layers/\(j)/weight"]!, b = model.parameters["layers/\(j)/bias"]!
-                let next = model.parameters["layers/\(j + 1)/weight"]!
-                imp.neurons[j] = (0..<hidden[j]).map { (rowSquares(w, $0) + rowSquares(b, $0) + columnSquares(next, $0)).squareRoot() }
-            }
-            return imp
-        }
+        if criterion == .magnitude { return mlpMagnitude(model, c) }
         var cfg = c
         cfg.dropout = 0
         let net = MLP(config: cfg, parameters: model.parameters)
@@ -37,6 +30,17 @@ extension Importance {
             }
         }
         if criterion == .activation { imp.neurons = imp.neurons.map { $0.map { $0.squareRoot() } } }
+        return imp
+    }
+
+    /// Magnitude: each unit's incoming row, bias and outgoing column, as one L2 norm (needs no data).
+    static func mlpMagnitude(_ model: ModelFile, _ c: MLPConfig) -> Importance {
+        var imp = Importance(neurons: c.hidden.map { zeros($0) })
+        for j in c.hidden.indices {
+            let w = model.parameters["layers/\(j)/weight"]!, b = model.parameters["layers/\(j)/bias"]!
+            let next = model.parameters["layers/\(j + 1)/weight"]!
+            imp.neurons[j] = (0..<c.hidden[j]).map { (rowSquares(w, $0) + rowSquares(b, $0) + columnSquares(next, $0)).squareRoot() }
+        }
         return imp
     }
 }

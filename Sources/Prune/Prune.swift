@@ -6,7 +6,9 @@ import Foundation
 /// training split, and returns the student (its history extended by one record holding the kept indices) and
 /// the stage report (metric on the validation split before and after, importance tables, budget candidates).
 /// Bytes on disk are left for whoever writes the files.
-public func prune(_ model: ModelFile, config: PruneConfig, data: TaskData) throws -> (ModelFile, StageReport) {
+/// With `data` nil it prunes without data: explicit GPT blocks (drop_layers) and explicit widths ranked by weight
+/// magnitude only; any other target is an error that names what it needs data for. The metrics are then absent.
+public func prune(_ model: ModelFile, config: PruneConfig, data: TaskData?) throws -> (ModelFile, StageReport) {
     let start = Date()
     if let layer = model.quantized.keys.sorted().first {
         throw PruneError("\(layer): the model is already quantized (int8 qweight); prune a float model (prune comes before quantize)")
@@ -14,6 +16,7 @@ public func prune(_ model: ModelFile, config: PruneConfig, data: TaskData) throw
     try config.checkLimits { key, expected, found in PruneError("--\(key.replacingOccurrences(of: "_", with: "-")): expected \(expected), found \(found)") }
     let criterion = try config.criterion.parseChoice(PruneCriterion.self, option: "criterion")
     let layerCriterion = try config.layer_criterion.parseChoice(LayerCriterion.self, option: "layer-criterion")
+    guard let data else { return try pruneWithoutData(model, config: config, criterion: criterion, start: start) }
     do {
         try data.check(model.architecture, model: "model")
     } catch {

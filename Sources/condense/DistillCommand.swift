@@ -15,10 +15,8 @@ struct DistillCommand: ParsableCommand {
     var teacher: String
     @Option(name: .shortAndLong, help: "Model file to write.")
     var output: String
-    @Option(help: "Data set: fashion-mnist or shakespeare (default: from the teacher's family).")
-    var data: String?
-    @Option(help: "Data folder (default: the standard location).")
-    var dataDir = ""
+    @OptionGroup(title: "Data (training, and the α/T search on its validation split)")
+    var data: DataArguments
 
     @Option(help: "Distillation weight α: auto or a number in [0, 1].")
     var alpha = "auto"
@@ -129,15 +127,17 @@ struct DistillCommand: ParsableCommand {
         try reportingErrors {
             let cfg = try config()
             let s = try ModelFile.read(student), t = try ModelFile.read(teacher)
-            let name = data ?? (t.architecture.family == "gpt" ? "shakespeare" : "fashion-mnist")
-            let task = try TaskData.load(name, directory: dataDir)
+            let task = try data.load(for: t.architecture, vocabulary: t.vocabulary, model: teacher)
             let dir = runDir ?? (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".run"
             if let layer = s.quantized.keys.sorted().first {
                 throw FormatError(file: student, path: layer, "this layer is int8: a quantized model cannot be distilled; distill the float model, then quantize")
             }
             if force { try OwnedFolder.clear(dir) }
-            let (model, rep) = try distill(student: s, teacher: t, config: cfg, data: task,
+            var (model, rep) = try distill(student: s, teacher: t, config: cfg, data: task,
                                            run: DistillRunOptions(runDir: dir, resume: resume))
+            let p = try provenance(task)
+            model.recordData(p)
+            rep.attach(data: p)
             try model.write(to: output)
             var r = rep
             r.bytes_before = fileSize(student)

@@ -9,14 +9,11 @@ struct Eval: ParsableCommand {
     @Argument(help: "A Condense model file (.h5).")
     var model: String
 
-    @Option(help: "Data set: fashion-mnist or shakespeare.")
-    var data: String
+    @OptionGroup(title: "Data")
+    var data: DataArguments
 
     @Option(help: "Split: train, val or test.")
     var split: String = "val"
-
-    @Option(help: "Data folder (default: the standard location).")
-    var dataDir: String = ""
 
     @Flag(help: "Print the result as JSON.")
     var json = false
@@ -27,15 +24,20 @@ struct Eval: ParsableCommand {
                 throw ValidationError("unknown split \"\(split)\"; expected train, val or test")
             }
             let m = try ModelFile.read(model)
-            let task = try TaskData.load(data, directory: dataDir)
+            let task = try data.load(for: m.architecture, vocabulary: m.vocabulary, model: model)
             try task.check(m.architecture, model: model)
             let net = makeNetwork(m)
             let r = try evaluate(net, on: try task.split(s), splitName: split, context: net.context)
             guard r.loss.isFinite else {
-                throw FormatError(file: model, "the \(split) loss is \(r.loss): the model's outputs are not finite on \(data)")
+                throw FormatError(file: model, "the \(split) loss is \(r.loss): the model's outputs are not finite on \(task.name)")
             }
-            if json { emit(((try? JSONValue(encoding: r)) ?? .null).jsonString(pretty: true)); return }
-            emit("\(model) on \(data) \(split): \(describe(r))")
+            if json {
+                var o = (try? JSONValue(encoding: r)) ?? .null
+                if case .object(var d) = o { d["data"] = try task.provenance().json; o = .object(d) }
+                emit(o.jsonString(pretty: true))
+                return
+            }
+            emit("\(model) on \(task.name) \(split): \(describe(r))")
             emit(String(format: "  %.0f %@/s (%.2f s)", r.throughput, r.metric_kind == .accuracy ? "examples" : "tokens", r.seconds))
         }
     }

@@ -16,11 +16,8 @@ struct PruneCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Student model file to write.")
     var output: String
 
-    @Option(help: "Data set for calibration and validation (default: shakespeare for gpt, fashion-mnist for mlp).")
-    var data: String?
-
-    @Option(help: "Data folder (default: the standard location).")
-    var dataDir: String = ""
+    @OptionGroup(title: "Data (calibration and validation; --drop-layers, and widths by --criterion magnitude, need none)")
+    var data: DataArguments
 
     @Option(help: "GPT blocks to remove, zero-based, comma-separated (e.g. 2,3).")
     var dropLayers: String?
@@ -100,8 +97,11 @@ struct PruneCommand: ParsableCommand {
                 throw PruneError("\(model): \(layer): the model is already quantized (int8 qweight); prune a float model (prune comes before quantize)")
             }
             let m = try ModelFile.read(model)
-            let task = try TaskData.load(data ?? (m.architecture.family == "gpt" ? "shakespeare" : "fashion-mnist"), directory: dataDir)
+            let task = try data.loadIfFits(for: m.architecture, vocabulary: m.vocabulary, model: model)
             var (student, r) = try prune(m, config: cfg, data: task)
+            let p = try provenance(task)
+            student.recordData(p)
+            r.attach(data: p)
             try student.write(to: output)
             r.bytes_before = fileSize(model)
             r.bytes_after = fileSize(output)
@@ -109,7 +109,11 @@ struct PruneCommand: ParsableCommand {
             if json { emit(r.json); return }
             let metric = r.metric_kind == .accuracy ? "val accuracy" : "val loss"
             emit("wrote \(output): \(r.params_after) parameters (from \(r.params_before)), \(r.bytes_after ?? 0) bytes (from \(r.bytes_before ?? 0))")
-            emit(String(format: "  %@ %.4f → %.4f; %.1f s", metric, r.metric_before ?? 0, r.metric_after ?? 0, r.wall_seconds))
+            if task == nil {
+                emit(String(format: "  no data: pruned on the weights alone, no metric measured; %.1f s", r.wall_seconds))
+            } else {
+                emit(String(format: "  %@ %.4f → %.4f on %@; %.1f s", metric, r.metric_before ?? 0, r.metric_after ?? 0, task!.name, r.wall_seconds))
+            }
             emit("  architecture: \(student.architecture.json())")
         }
     }

@@ -16,10 +16,8 @@ struct QuantizeCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "INT8 model file to write.")
     var output: String
 
-    @Option(help: "Data set for calibration and validation (default: shakespeare for gpt, fashion-mnist for mlp).")
-    var data: String?
-    @Option(help: "Data folder (default: the standard location).")
-    var dataDir: String = ""
+    @OptionGroup(title: "Data (calibration and validation)")
+    var data: DataArguments
 
     @Option(help: "Activations: dynamic (per-token scales at run time) or static (calibrated per-tensor scales).")
     var activations: String?
@@ -75,8 +73,11 @@ struct QuantizeCommand: ParsableCommand {
             let cfg = try config()
             try cfg.validate()
             let m = try ModelFile.read(model)
-            let task = try TaskData.load(data ?? (m.architecture.family == "gpt" ? "shakespeare" : "fashion-mnist"), directory: dataDir)
+            let task = try data.load(for: m.architecture, vocabulary: m.vocabulary, model: model)
             var (q, r) = try quantize(m, config: cfg, data: task)
+            let p = try provenance(task)
+            q.recordData(p)
+            r.attach(data: p)
             try q.write(to: output)
             r.bytes_before = fileSize(model)
             r.bytes_after = fileSize(output)

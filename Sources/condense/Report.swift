@@ -12,10 +12,8 @@ struct Report: ParsableCommand {
     @Argument(help: "Model files (.h5); the first is the reference.")
     var models: [String]
 
-    @Option(help: "Data set: fashion-mnist or shakespeare (default: from the first model's family).")
-    var data: String?
-    @Option(help: "Data folder (default: the standard location).")
-    var dataDir = ""
+    @OptionGroup(title: "Data (default: the demo set of the first model's family)")
+    var data: DataArguments
     @Option(help: "Split of the metric: test or val.")
     var split = "test"
     @Option(help: "Batches of the split to evaluate (0: the whole split).")
@@ -40,8 +38,9 @@ struct Report: ParsableCommand {
             var o = ReportOptions()
             o.split = split; o.eval_batches = evalBatches; o.latency_runs = latencyRuns; o.generate_tokens = generateTokens
             o.latency = !noLatency
-            let name = try data ?? (ModelFile.readHeader(models[0]).architecture.family == "gpt" ? "shakespeare" : "fashion-mnist")
-            let r = try compareModels(models, data: name, directory: dataDir, options: o)
+            let family = try ModelFile.readHeader(models[0]).architecture.family
+            let spec = data.spec ?? DataSpec(name: family == "gpt" ? "shakespeare" : "fashion-mnist", directory: data.dataDir)
+            let r = try compareModels(models, data: spec, options: o)
             if let markdown {
                 let text = "# Condense report\n\n" + r.legend + "\n" + r.table
                 try writeAtomically(to: markdown) { tmp in try Data(text.utf8).write(to: URL(fileURLWithPath: tmp)) }

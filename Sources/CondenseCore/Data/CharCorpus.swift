@@ -7,6 +7,16 @@ public struct CharCorpus {
     public let train: [Int32]
     public let val: [Int32]
     public let test: [Int32]
+    /// A user's text: where it came from; nil for the Shakespeare splits.
+    public var provenance: DataProvenance?
+
+    /// A corpus from token ids already encoded with `vocabulary` (a user's text).
+    public init(vocabulary: Vocabulary, train: [Int32], val: [Int32], test: [Int32], provenance: DataProvenance) {
+        directory = provenance.source
+        self.vocabulary = vocabulary
+        self.train = train; self.val = val; self.test = test
+        self.provenance = provenance
+    }
 
     public func tokens(_ split: DataSplit) -> [Int32] {
         switch split {

@@ -19,6 +19,16 @@ public struct MLPConfig: Codable, Equatable, Sendable {
 
     /// Widths of every layer boundary: [inputs, hidden..., classes].
     public var widths: [Int] { [inputs] + hidden + [classes] }
+
+    /// `inputs`, `hidden` and `classes` are required; `activation` defaults to relu and `dropout` to 0.
+    public init(from decoder: Decoder) throws {
+        let k = try decoder.container(keyedBy: CodingKeys.self)
+        inputs = try k.decode(Int.self, forKey: .inputs)
+        hidden = try k.decode([Int].self, forKey: .hidden)
+        classes = try k.decode(Int.self, forKey: .classes)
+        activation = try k.decodeIfPresent(Activation.self, forKey: .activation) ?? .relu
+        dropout = try k.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
+    }
 }
 
 /// nanoGPT's architecture with decoupled widths: attention width n_head·head_dim need not equal n_embd,
@@ -44,6 +54,30 @@ public struct GPTConfig: Codable, Equatable, Sendable {
 
     /// Attention width H·Dh.
     public var attnWidth: Int { n_head * head_dim }
+
+    /// n_layer, n_head, n_embd, block_size and vocab_size are required. The rest take nanoGPT's values when absent:
+    /// head_dim n_embd / n_head (which must divide), ffn_hidden 4·n_embd, bias true, tie_embeddings true, dropout 0.
+    public init(from decoder: Decoder) throws {
+        let k = try decoder.container(keyedBy: CodingKeys.self)
+        n_layer = try k.decode(Int.self, forKey: .n_layer)
+        n_head = try k.decode(Int.self, forKey: .n_head)
+        n_embd = try k.decode(Int.self, forKey: .n_embd)
+        block_size = try k.decode(Int.self, forKey: .block_size)
+        vocab_size = try k.decode(Int.self, forKey: .vocab_size)
+        if let d = try k.decodeIfPresent(Int.self, forKey: .head_dim) {
+            head_dim = d
+        } else {
+            guard n_head >= 1, n_embd % n_head == 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .head_dim, in: k, debugDescription:
+                    "absent, and its default n_embd / n_head is not whole (n_embd \(n_embd), n_head \(n_head)); give head_dim")
+            }
+            head_dim = n_embd / n_head
+        }
+        ffn_hidden = try k.decodeIfPresent(Int.self, forKey: .ffn_hidden) ?? 4 * n_embd
+        bias = try k.decodeIfPresent(Bool.self, forKey: .bias) ?? true
+        tie_embeddings = try k.decodeIfPresent(Bool.self, forKey: .tie_embeddings) ?? true
+        dropout = try k.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
+    }
 }
 
 public enum Architecture: Equatable, Sendable {

@@ -12,8 +12,13 @@ public enum MetricKind: String, Codable, Sendable {
 }
 
 public enum TaskData {
-    case classification(train: LabeledImages, val: LabeledImages, directory: String?)
+    case classification(train: LabeledImages, val: LabeledImages, source: ClassificationSource)
     case text(CharCorpus)
+
+    /// Fashion-MNIST's train and val splits (its test split is read from `directory` when asked for).
+    public static func classification(train: LabeledImages, val: LabeledImages, directory: String?) -> TaskData {
+        .classification(train: train, val: val, source: .fashion(directory: directory))
+    }
 
     /// Loads a data set by name ("fashion-mnist" or "shakespeare"); `directory` "" means the default.
     public static func load(_ name: String, directory: String = "") throws -> TaskData {
@@ -29,10 +34,12 @@ public enum TaskData {
         }
     }
 
+    /// The demo set's name, or the user's data path.
     public var name: String {
         switch self {
-        case .classification: return "fashion-mnist"
-        case .text: return "shakespeare"
+        case .classification(_, _, .fashion): return "fashion-mnist"
+        case .classification(_, _, .loaded(_, let p)): return p.source
+        case .text(let c): return c.provenance?.source ?? "shakespeare"
         }
     }
 
@@ -66,6 +73,10 @@ public enum TaskData {
                 throw FormatError(file: model, path: "architecture.vocab_size",
                                   "expected \(corpus.vocabulary.count) (the \(name) vocabulary), found \(c.vocab_size)")
             }
+            for split in DataSplit.allCases where corpus.tokens(split).count <= c.block_size {
+                throw DataError("\(name) (\(split.rawValue) split)", expected: "at least \(c.block_size + 1) tokens (one window of block_size \(c.block_size) and its target)",
+                                found: "\(corpus.tokens(split).count)")
+            }
         default:
             throw FormatError(file: model, path: "architecture.family",
                               "a \(arch.family) model does not fit the \(name) data set (\(name) needs \(metricKind == .accuracy ? "mlp" : "gpt"))")
@@ -75,15 +86,27 @@ public enum TaskData {
     /// The split's examples (classification) or tokens (text), for evaluation.
     public func split(_ s: DataSplit) throws -> EvalSplit {
         switch self {
-        case .classification(let train, let val, let dir):
+        case .classification(let train, let val, let source):
             switch s {
             case .train: return .images(train)
             case .val: return .images(val)
-            case .test: return .images(try FashionMNIST.load(.test, directory: dir))
+            case .test:
+                switch source {
+                case .fashion(let dir): return .images(try FashionMNIST.load(.test, directory: dir))
+                case .loaded(let test, _): return .images(test)
+                }
             }
         case .text(let c): return .tokens(c.tokens(s))
         }
     }
+}
+
+/// Where a classification set's test split comes from.
+public enum ClassificationSource {
+    /// Fashion-MNIST's t10k files, read when asked for.
+    case fashion(directory: String?)
+    /// A user's data, loaded whole, with its provenance.
+    case loaded(test: LabeledImages, provenance: DataProvenance)
 }
 
 public enum EvalSplit {
@@ -106,6 +129,9 @@ public final class TrainBatches {
         self.context = context
         switch data {
         case .classification(let train, _, _):
+            if train.count < batchSize {
+                throw DataError("\(data.name) (train split)", expected: "at least \(batchSize) examples (one batch)", found: "\(train.count)")
+            }
             x = Tensor(zeros: [batchSize, train.features])
             tokens = []
             targets = [Int32](repeating: 0, count: batchSize)

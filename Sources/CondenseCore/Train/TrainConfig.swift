@@ -28,11 +28,25 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 }
 
 public struct DataOptions: Codable, Equatable, Sendable {
-    /// "fashion-mnist" or "shakespeare".
+    /// "fashion-mnist" or "shakespeare"; ignored when `path` is given.
     public var name = "fashion-mnist"
     /// Folder of the data set; empty means the default (see docs/RECIPES.md).
     public var directory = ""
+    /// A user's data file or folder, and how to read it (the fields of a recipe's `data`; docs/RECIPES.md).
+    public var path = ""
+    public var format = ""
+    public var label = "label"
+    public var unknown = "error"
+    public var val_fraction = 0.1
+    public var test_fraction = 0.1
     public init() {}
+
+    public var spec: DataSpec {
+        var s = path.isEmpty ? DataSpec(name: name, directory: directory) : DataSpec(path: path)
+        s.format = format; s.label = label; s.unknown = unknown
+        s.val_fraction = val_fraction; s.test_fraction = test_fraction
+        return s
+    }
 }
 
 public struct TrainConfig: Codable, Equatable, Sendable {
@@ -87,7 +101,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         func need(_ ok: Bool, _ key: String, _ expected: String, _ found: Any) throws {
             if !ok { throw FormatError(file: doc.file, path: key, "expected \(expected), found \(found)\(doc.line(key))") }
         }
-        try need(Self.dataSets.contains(data.name), "data.name", "one of \(Self.dataSets.joined(separator: ", "))", "\"\(data.name)\"")
+        try need(!data.path.isEmpty || Self.dataSets.contains(data.name), "data.name", "one of \(Self.dataSets.joined(separator: ", ")) (or a data.path)", "\"\(data.name)\"")
+        do { try data.spec.validate() } catch let e as DataError {
+            let key = String(e.expected.prefix { $0 != " " })
+            throw FormatError(file: doc.file, path: key, "expected \(e.expected.dropFirst(key.count + 1)), found \(e.found)\(doc.line(key))")
+        }
         let t = train
         try need(t.batch_size >= 1, "train.batch_size", "≥ 1", t.batch_size)
         try need(t.steps >= 1 || t.epochs >= 1, "train.steps", "≥ 1 (or train.epochs ≥ 1)", t.steps)
@@ -117,11 +135,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         func fill(_ key: String, _ value: Int?, what: String) throws {
             let given = Int(m[key]?.number ?? 0)
             guard let value else {
-                throw FormatError(file: file, path: "model.\(key)", "the \(data.name) data set has no \(what); this family does not fit it")
+                throw FormatError(file: file, path: "model.\(key)", "the \(data.spec.displayName) data set has no \(what); this family does not fit it")
             }
             if given == 0 { m[key] = .number(Double(value)) }
             else if given != value {
-                throw FormatError(file: file, path: "model.\(key)", "expected \(value) (the \(what) of \(data.name)), found \(given)")
+                throw FormatError(file: file, path: "model.\(key)", "expected \(value) (the \(what) of \(data.spec.displayName)), found \(given)")
             }
         }
         switch m["family"]?.string {

@@ -19,7 +19,7 @@ public struct TrainSummary: Codable {
 public func trainModel(config: TrainConfig, configFile: String, output: String, runDir: String? = nil,
                        resume: Bool = false, force: Bool = false, quiet: Bool = false,
                        evaluateTest: Bool = true) throws -> TrainSummary {
-    let data = try TaskData.load(config.data.name, directory: config.data.directory)
+    let data = try TaskData.load(config.data.spec, fit: DataFit(family: config.model["family"]?.string, model: configFile))
     let arch = try config.architecture(features: data.features, classes: data.classes,
                                        vocabulary: data.vocabulary?.count, file: configFile)
     let dir = runDir ?? (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".run"
@@ -47,6 +47,7 @@ public func trainModel(config: TrainConfig, configFile: String, output: String, 
     if let s = r.bestStep { metrics["best_step"] = .number(Double(s)) }
     best.history.append(HistoryRecord(stage: "train", config: resolved, paramsAfter: arch.parameterCount,
                                       metrics: .object(metrics), seed: config.seed).json)
+    best.recordData(try data.provenance())
     try best.write(to: output)
     return TrainSummary(output: output, architecture: (try? JSONDecoder().decode(JSONValue.self, from: Data(arch.json().utf8))) ?? .null,
                         parameters: arch.parameterCount, steps: r.steps, seconds: r.seconds, seen: r.seen,

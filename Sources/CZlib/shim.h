@@ -1,2 +1,0 @@
-// CZlib: zlib's inflate API (gzip streams), as Swift sees it.
-#include <zlib.h>

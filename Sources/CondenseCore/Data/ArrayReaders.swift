@@ -1,0 +1,123 @@
+// ArrayReaders: labelled arrays from HDF5 (x, y, x_val, …), NumPy (.npz, or a folder of .npy) and IDX pairs.
+import Foundation
+import HDF5
+
+enum ArrayReaders {
+    /// The split suffixes of the array names: x/y, x_val/y_val, x_test/y_test.
+    static let suffixes = ["", "_val", "_test"]
+
+    /// Builds the splits from named (x, y) arrays; `fetch(name)` returns the array or nil when absent.
+    static func splits(source: String, fetch: (String) throws -> (values: [Float], shape: [Int])?,
+                       labels: (String) throws -> (values: [Double], shape: [Int])?) throws -> RawSplits {
+        var found: [RawExamples?] = []
+        for s in suffixes {
+            let xs = try fetch("x" + s), ys = try labels("y" + s)
+            if xs == nil && ys == nil {
+                if s.isEmpty { throw DataError(source, expected: "arrays \"x\" (N, features) and \"y\" (N)", found: "neither") }
+                found.append(nil); continue
+            }
+            guard let x = xs else { throw DataError(source, expected: "an array \"x\(s)\" beside \"y\(s)\"", found: "none") }
+            guard let y = ys else { throw DataError(source, expected: "an array \"y\(s)\" (labels) beside \"x\(s)\"", found: "none") }
+            guard x.shape.count >= 2 else {
+                throw DataError("\(source): x\(s)", expected: "shape (N, features) (or (N, …), flattened)", found: "shape \(x.shape)")
+            }
+            guard y.shape.count == 1 || (y.shape.count == 2 && y.shape[1] == 1) else {
+                throw DataError("\(source): y\(s)", expected: "shape (N,) of class labels", found: "shape \(y.shape)")
+            }
+            let f = x.shape.dropFirst().reduce(1, *)
+            found.append(try RawExamples(x: x.values, rows: x.shape[0], features: f, y: y.values,
+                                         source: "\(source): x\(s)", ySource: "\(source): y\(s)"))
+        }
+        return RawSplits(train: found[0]!, val: found[1], test: found[2])
+    }
+
+    // MARK: HDF5
+
+    static func hdf5(_ path: String) throws -> RawSplits {
+        let file: HDF5.File
+        do { file = try HDF5.File(openReadOnly: path) } catch { throw DataError(path, expected: "an HDF5 file", found: "\(error)") }
+        let root = try file.root
+        func dataset(_ name: String) throws -> Dataset? {
+            guard root.exists(name) else { return nil }
+            guard root.kind(of: name) == .dataset else { throw DataError("\(path): \(name)", expected: "a dataset", found: "a group") }
+            return try root.dataset(name)
+        }
+        func wrap<T>(_ name: String, _ body: () throws -> T) throws -> T {
+            do { return try body() } catch let e as DataError { throw e } catch {
+                throw DataError("\(path): \(name)", expected: "a readable numeric dataset", found: "\(error)")
+            }
+        }
+        return try splits(source: path, fetch: { name in
+            guard let d = try dataset(name) else { return nil }
+            guard d.dtype.size != nil else { throw DataError("\(path): \(name)", expected: "a numeric dataset", found: "dtype \(d.dtype)") }
+            return (try wrap(name) { try d.readConverting(as: Float.self) }, d.shape)
+        }, labels: { name in
+            guard let d = try dataset(name) else { return nil }
+            guard d.dtype.size != nil else { throw DataError("\(path): \(name)", expected: "integer labels", found: "dtype \(d.dtype)") }
+            return (try wrap(name) { try d.readConverting(as: Double.self) }, d.shape)
+        })
+    }
+
+    // MARK: NumPy
+
+    /// A folder holding x.npy and y.npy (and x_val.npy, …).
+    static func npyFolder(_ dir: String) throws -> RawSplits {
+        func array(_ name: String) throws -> NPYArray? {
+            let p = (dir as NSString).appendingPathComponent(name + ".npy")
+            return FileManager.default.fileExists(atPath: p) ? try NPYArray.read(p) : nil
+        }
+        return try splits(source: dir, fetch: { try array($0).map { ($0.floats(), $0.shape) } },
+                          labels: { try array($0).map { ($0.doubles(), $0.shape) } })
+    }
+
+    static func npz(_ path: String) throws -> RawSplits {
+        let zip = try NPZArchive(path)
+        return try splits(source: path, fetch: { try zip.array($0).map { ($0.floats(), $0.shape) } },
+                          labels: { try zip.array($0).map { ($0.doubles(), $0.shape) } })
+    }
+
+    // MARK: IDX
+
+    /// An IDX image file (any rank ≥ 2, uint8, scaled to [0, 1]) and its label file. `path` is the images file, or a
+    /// folder holding `*images*` and `*labels*` files, as `train-`/`t10k-` pairs (train and test) or a single pair.
+    static func idx(_ path: String) throws -> RawSplits {
+        var isDir: ObjCBool = false
+        FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+        if !isDir.boolValue {
+            let dir = (path as NSString).deletingLastPathComponent, name = (path as NSString).lastPathComponent
+            guard name.contains("images") else {
+                throw DataError(path, expected: "an IDX images file (its name holds \"images\"; the labels file beside it holds \"labels\")", found: name)
+            }
+            let labels = (dir as NSString).appendingPathComponent(name.replacingOccurrences(of: "images", with: "labels")
+                .replacingOccurrences(of: "idx3", with: "idx1"))
+            return RawSplits(train: try idxPair(path, labels))
+        }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+        func pair(_ prefix: String) throws -> RawExamples? {
+            guard let i = names.first(where: { $0.hasPrefix(prefix) && $0.contains("images") }),
+                  let l = names.first(where: { $0.hasPrefix(prefix) && $0.contains("labels") }) else { return nil }
+            return try idxPair((path as NSString).appendingPathComponent(i), (path as NSString).appendingPathComponent(l))
+        }
+        if let train = try pair("train") { return RawSplits(train: train, test: try pair("t10k") ?? pair("test")) }
+        guard let any = try pair("") else {
+            throw DataError(path, expected: "an IDX images file and a labels file (names holding \"images\" and \"labels\")", found: "none")
+        }
+        return RawSplits(train: any)
+    }
+
+    static func idxPair(_ images: String, _ labels: String) throws -> RawExamples {
+        let bytes = try Gzip.readFile(images)
+        guard bytes.count >= 4, bytes[2] == 0x08, (2...4).contains(Int(bytes[3])) else {
+            throw DataError(images, expected: "an IDX file of uint8 images (magic 0x0000080{2,3,4})",
+                            found: bytes.count < 4 ? "\(bytes.count) bytes" : "magic bytes \(bytes.prefix(4).map { String($0) })")
+        }
+        let img = try IDXArray.parse(bytes, rank: Int(bytes[3]), source: images)
+        let lab = try IDXArray.read(labels, rank: 1)
+        let n = img.dims[0], f = img.dims.dropFirst().reduce(1, *)
+        var x = [Float](repeating: 0, count: n * f)
+        img.raw.withUnsafeBufferPointer { raw in
+            for i in 0..<(n * f) { x[i] = Float(raw[img.payloadOffset + i]) / 255 }
+        }
+        return try RawExamples(x: x, rows: n, features: f, y: lab.payload.map { Double($0) }, source: images, ySource: labels)
+    }
+}
