@@ -6,7 +6,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: int8 matmul against sgemm and the VNNI peak; training step time.",
-        subcommands: [BenchMatmul.self, BenchTrain.self])
+        subcommands: [BenchMatmul.self, BenchTrain.self, BenchGenerate.self])
 }
 
 struct BenchTrain: ParsableCommand {
