@@ -50,3 +50,18 @@ public enum GenerateBench {
                                 identical_to_target: options.generation.sampling.temperature == 0 ? s.ids == a.ids[0] : false)
     }
 }
+
+extension GenerateBench {
+    /// Bytes of weights one decode step reads once: every parameter (the tied head reads all of wte) except the
+    /// position table, of which it reads one row; an int8 layer reads its int8 weights and float scales instead.
+    public static func weightBytesPerToken(_ net: GPT) -> Int {
+        var bytes = 0
+        for (name, t) in zip(net.params.names, net.params.values) {
+            let layer = name.hasSuffix("/weight") ? String(name.dropLast("/weight".count)) : ""
+            if name == "transformer/wpe/weight" { bytes += 4 * net.config.n_embd; continue }
+            if let q = net.int8Layers[layer] { bytes += q.stored.n * q.stored.k + 4 * q.stored.n; continue }
+            bytes += 4 * t.count
+        }
+        return bytes
+    }
+}

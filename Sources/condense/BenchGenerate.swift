@@ -1,8 +1,18 @@
 // BenchGenerate: `condense bench generate MODEL [--draft D]`: decode tokens/s at batch 1, 8 and 64 (and speculative).
 import ArgumentParser
+import CInt8
 import CondenseCore
 import Foundation
 import Generate
+
+/// What bounds batch-1 decoding: the weight bytes one step reads, the measured streaming-read bandwidth over a
+/// buffer that size, and the time that read takes.
+struct DecodeBound: Codable {
+    var weight_bytes_per_token: Int
+    var read_gbs: Double
+    var bound_ms_per_token: Double
+    var bound_tokens_per_s: Double
+}
 
 struct BenchGenerate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,6 +44,16 @@ struct BenchGenerate: ParsableCommand {
     @Flag(help: "One JSON object per measurement.")
     var json = false
 
+    func emitBound(_ net: GPT) {
+        let bytes = GenerateBench.weightBytesPerToken(net)
+        let gbs = ci8_bench_read_gbs(bytes, Int32(max(10, min(500, Int(4e9 / Double(bytes))))), 0)
+        let ms = Double(bytes) / (gbs * 1e9) * 1e3
+        let b = DecodeBound(weight_bytes_per_token: bytes, read_gbs: gbs, bound_ms_per_token: ms, bound_tokens_per_s: 1000 / ms)
+        if json { emit(((try? JSONValue(encoding: b)) ?? .null).description); return }
+        emit(String(format: "bound: %.1f MB of weights per token at %.1f GB/s (streaming read, %d threads) = %.3f ms per token, %.0f tokens/s at batch 1",
+                    Double(bytes) / 1e6, gbs, Int(ci8_get_threads()), ms, 1000 / ms))
+    }
+
     func run() throws {
         try reportingErrors {
             let sizes = batches.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -48,6 +68,7 @@ struct BenchGenerate: ParsableCommand {
             let opts = GenerationOptions(tokens: tokens, sampling: .greedy, policy: .shift)
             try opts.validate()
             let prompt = (0..<promptTokens).map { Int32($0 % net.config.vocab_size) }
+            emitBound(net)
             for b in sizes.map({ $0! }) {
                 let r = try GenerateBench.batch(net, batch: b, prompt: prompt, options: opts, runs: runs)
                 if json { emit(((try? JSONValue(encoding: r)) ?? .null).description); continue }
