@@ -31,10 +31,14 @@ def read_condense(path):
         cfg = arch["config"] if "config" in arch else arch
         params = {}
 
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset):
-                params[name] = np.asarray(obj[()])
-        f.visititems(visit)
+        def walk(group, prefix):  # by link name: a tied lm_head/weight is a hard link to wte, visited under both names
+            for name in group:
+                obj = group[name]
+                if isinstance(obj, h5py.Dataset):
+                    params[prefix + name] = np.asarray(obj[()])
+                else:
+                    walk(obj, prefix + name + "/")
+        walk(f, "")
     return cfg, params
 
 
@@ -46,7 +50,8 @@ def to_gpt2(cfg, params):
         sys.exit(f"GPT2LMHeadModel needs n_head*head_dim == n_embd; found {h}*{dh} != {c}")
     conf = GPT2Config(vocab_size=cfg["vocab_size"], n_positions=cfg["block_size"], n_embd=c, n_layer=cfg["n_layer"],
                       n_head=h, n_inner=cfg["ffn_hidden"], activation_function="gelu", layer_norm_epsilon=1e-5,
-                      resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, tie_word_embeddings=cfg.get("tie_embeddings", True))
+                      resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, tie_word_embeddings=cfg.get("tie_embeddings", True),
+                      bos_token_id=None, eos_token_id=None)
     model = GPT2LMHeadModel(conf).eval()
     sd = {}
 

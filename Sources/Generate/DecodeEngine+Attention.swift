@@ -24,7 +24,7 @@ extension DecodeEngine {
         var work = 0
         for r in 0..<n { work += Int(s.rowPos[r]) + 1 }
         let tasks = n * h
-        if work * h * config.head_dim >= 1 << 17 && Parallel.workers > 1 && tasks > 1 {
+        if work * h * config.head_dim >= 1 << 20 && Parallel.workers > 1 && tasks > 1 {   // ~1M multiply-adds: a long prefill or batch ≥ 32
             let chunks = min(tasks, Parallel.workers * 4)
             DispatchQueue.concurrentPerform(iterations: chunks) { ci in
                 for t in stride(from: ci, to: tasks, by: chunks) { attendOne(l, row: t / h, head: t % h) }
