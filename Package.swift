@@ -49,6 +49,8 @@ let package = Package(
         .target(name: "Prune", dependencies: ["CondenseCore", "HDF5"], swiftSettings: hotSwiftFlags),
         .target(name: "Distill", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
         .target(name: "Quantize", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
+        // Inference over GPTs: KV cache, batched prefill and decode, samplers, speculative decoding.
+        .target(name: "Generate", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
         // Recipes, resumable runs and reports over the three stages.
         .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", .product(name: "Yams", package: "Yams"),
                                                 .product(name: "Crypto", package: "swift-crypto")]),
@@ -56,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "condense",
             dependencies: [
-                "CondenseCore", "Prune", "Distill", "Quantize", "Pipeline",
+                "CondenseCore", "Prune", "Distill", "Quantize", "Pipeline", "Generate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -69,6 +71,7 @@ let package = Package(
         .testTarget(name: "PruneTests", dependencies: ["Prune", "CondenseCore", "TestSupport"]),
         .testTarget(name: "DistillTests", dependencies: ["Distill", "CondenseCore", "TestSupport"]),
         .testTarget(name: "QuantizeTests", dependencies: ["Quantize", "CondenseCore", "TestSupport"]),
+        .testTarget(name: "GenerateTests", dependencies: ["Generate", "CondenseCore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CondenseCore", "TestSupport"]),
         .testTarget(name: "condenseTests", dependencies: ["condense", "CondenseCore", "TestSupport"]),
     ],

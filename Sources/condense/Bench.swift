@@ -5,8 +5,8 @@ import Foundation
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks: int8 matmul against sgemm and the int8 path's peak; training step time.",
-        subcommands: [BenchMatmul.self, BenchTrain.self])
+        abstract: "Benchmarks: int8 matmul against sgemm and the int8 path's peak; generation tokens/s; training step time.",
+        subcommands: [BenchMatmul.self, BenchTrain.self, BenchGenerate.self])
 }
 
 struct BenchTrain: ParsableCommand {

@@ -1,0 +1,52 @@
+// LayerWeights: the GPT's parameter tensors resolved once per engine, read in place (training updates are seen).
+import CondenseCore
+
+/// One linear layer: the float weight (OC, C) and bias, or the int8 layer that runs it instead.
+struct LinearRef {
+    let weight: UnsafeMutablePointer<Float>
+    let bias: UnsafeMutablePointer<Float>?
+    let int8: Int8Layer?
+    let c: Int, oc: Int
+
+    init(_ net: GPT, _ layer: String, weight: String? = nil, c: Int, oc: Int) {
+        let p = net.params
+        self.weight = p[weight ?? layer + "/weight"].data
+        bias = p.has(layer + "/bias") ? p[layer + "/bias"].data : nil
+        int8 = net.int8Layers[layer]
+        self.c = c; self.oc = oc
+    }
+
+    /// inp (N, C) → out (N, OC), then GELU when asked (fused into the int8 epilogue, as GPT.forward does).
+    func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, rows: Int, gelu: Bool = false) {
+        if let int8 {
+            int8.forward(out: out, inp: inp, rows: rows, activation: gelu ? .gelu : .none)
+            return
+        }
+        linearForward(out: out, inp: inp, weight: weight, bias: bias, n: rows, c: c, oc: oc)
+        if gelu { geluForward(out: out, inp: out, n: rows * oc) }
+    }
+}
+
+/// LayerNorm weight and optional bias.
+struct NormRef {
+    let weight: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?
+    init(_ net: GPT, _ path: String) {
+        weight = net.params[path + "/weight"].data
+        bias = net.params.has(path + "/bias") ? net.params[path + "/bias"].data : nil
+    }
+}
+
+/// One transformer block's parameters.
+struct BlockRef {
+    let ln1: NormRef, attn: LinearRef, attnProj: LinearRef, ln2: NormRef, fc: LinearRef, fcProj: LinearRef
+
+    init(_ net: GPT, layer l: Int) {
+        let k = "transformer/h/\(l)/", c = net.config.n_embd, a = net.config.attnWidth, f = net.config.ffn_hidden
+        ln1 = NormRef(net, k + "ln_1")
+        attn = LinearRef(net, k + "attn/c_attn", c: c, oc: 3 * a)
+        attnProj = LinearRef(net, k + "attn/c_proj", c: a, oc: c)
+        ln2 = NormRef(net, k + "ln_2")
+        fc = LinearRef(net, k + "mlp/c_fc", c: c, oc: f)
+        fcProj = LinearRef(net, k + "mlp/c_proj", c: f, oc: c)
+    }
+}
