@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries, found through pkg-config. Each holds a header-only shim (static inline functions)
@@ -40,14 +42,17 @@ let package = Package(
         .target(name: "Prune", dependencies: ["CondenseCore", "HDF5"], swiftSettings: hotSwiftFlags),
         .target(name: "Distill", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
         .target(name: "Quantize", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
+        // Other frameworks' formats: Keras in and out, ONNX and Hugging Face GPT-2 export; the one model loader.
+        .target(name: "Interop", dependencies: ["CondenseCore", "HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                                               .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Recipes, resumable runs and reports over the three stages.
-        .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", .product(name: "Yams", package: "Yams"),
+        .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", "Interop", .product(name: "Yams", package: "Yams"),
                                                 .product(name: "Crypto", package: "swift-crypto")]),
 
         .executableTarget(
             name: "condense",
             dependencies: [
-                "CondenseCore", "Prune", "Distill", "Quantize", "Pipeline",
+                "CondenseCore", "Prune", "Distill", "Quantize", "Pipeline", "Interop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -61,6 +66,7 @@ let package = Package(
         .testTarget(name: "DistillTests", dependencies: ["Distill", "CondenseCore", "TestSupport"]),
         .testTarget(name: "QuantizeTests", dependencies: ["Quantize", "CondenseCore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CondenseCore", "TestSupport"]),
+        .testTarget(name: "InteropTests", dependencies: ["Interop", "CondenseCore", "HDF5", "TestSupport"]),
         .testTarget(name: "condenseTests", dependencies: ["condense", "CondenseCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -2,11 +2,12 @@
 import ArgumentParser
 import CondenseCore
 import Foundation
+import Interop
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Evaluate a model on a data set split.")
 
-    @Argument(help: "A Condense model file (.h5).")
+    @Argument(help: "A model: a Condense .h5, a Keras .keras archive or a legacy Keras .h5 (told apart by content).")
     var model: String
 
     @Option(help: "Data set: fashion-mnist or shakespeare.")
@@ -26,7 +27,7 @@ struct Eval: ParsableCommand {
             guard let s = DataSplit(rawValue: split) else {
                 throw ValidationError("unknown split \"\(split)\"; expected train, val or test")
             }
-            let m = try ModelFile.read(model)
+            let m = try ModelSource.read(model)
             let task = try TaskData.load(data, directory: dataDir)
             try task.check(m.architecture, model: model)
             let net = makeNetwork(m)

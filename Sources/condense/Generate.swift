@@ -2,6 +2,7 @@
 import ArgumentParser
 import CondenseCore
 import Foundation
+import Interop
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Sample text from a GPT model.")
@@ -25,7 +26,7 @@ struct Generate: ParsableCommand {
         try reportingErrors {
             guard tokens >= 0 else { throw ValidationError("--tokens must be ≥ 0, found \(tokens)") }
             guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be ≥ 0, found \(temperature)") }
-            let m = try ModelFile.read(model)
+            let m = try ModelSource.read(model)
             guard case .gpt = m.architecture, let net = makeNetwork(m) as? GPT else {
                 throw FormatError(file: model, path: "architecture.family", "generate needs a gpt model, found \(m.architecture.family)")
             }

@@ -2,6 +2,7 @@
 import ArgumentParser
 import CondenseCore
 import Foundation
+import Interop
 import Quantize
 
 struct QuantizeCommand: ParsableCommand {
@@ -74,7 +75,7 @@ struct QuantizeCommand: ParsableCommand {
         try reportingErrors {
             let cfg = try config()
             try cfg.validate()
-            let m = try ModelFile.read(model)
+            let m = try ModelSource.read(model)
             let task = try TaskData.load(data ?? (m.architecture.family == "gpt" ? "shakespeare" : "fashion-mnist"), directory: dataDir)
             var (q, r) = try quantize(m, config: cfg, data: task)
             try q.write(to: output)

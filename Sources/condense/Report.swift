@@ -2,6 +2,7 @@
 import ArgumentParser
 import CondenseCore
 import Foundation
+import Interop
 import Pipeline
 
 struct Report: ParsableCommand {
@@ -40,7 +41,7 @@ struct Report: ParsableCommand {
             var o = ReportOptions()
             o.split = split; o.eval_batches = evalBatches; o.latency_runs = latencyRuns; o.generate_tokens = generateTokens
             o.latency = !noLatency
-            let name = try data ?? (ModelFile.readHeader(models[0]).architecture.family == "gpt" ? "shakespeare" : "fashion-mnist")
+            let name = try data ?? (ModelSource.readHeader(models[0]).architecture.family == "gpt" ? "shakespeare" : "fashion-mnist")
             let r = try compareModels(models, data: name, directory: dataDir, options: o)
             if let markdown {
                 let text = "# Condense report\n\n" + r.legend + "\n" + r.table

@@ -1,5 +1,5 @@
 // DataFixturesTests: helpers for the data tests — temp directories, gzip via zlib's deflate, and IDX byte builders.
-import CZlib
+import CZlibSystem
 import Foundation
 @testable import CondenseCore
 

@@ -1,5 +1,5 @@
 // Gzip: inflates gzip streams (one or more members) with zlib, with errors for corrupt and truncated input.
-import CZlib
+import CZlibSystem
 
 public enum Gzip {
     /// True when the bytes start with the gzip magic 1f 8b.
@@ -31,7 +31,7 @@ public enum Gzip {
                 let status: Int32 = out.withUnsafeMutableBufferPointer { outBuf in
                     strm.next_out = outBuf.baseAddress! + produced
                     strm.avail_out = room
-                    return CZlib.inflate(&strm, Z_NO_FLUSH)
+                    return CZlibSystem.inflate(&strm, Z_NO_FLUSH)
                 }
                 produced += Int(room - strm.avail_out)
                 let consumed = inBuf.count - Int(strm.avail_in)
