@@ -9,7 +9,7 @@ struct CondenseCommand: ParsableCommand {
         commandName: "condense",
         abstract: "Make trained neural networks small and fast: prune, distill, quantize.",
         version: Condense.version,
-        subcommands: [Train.self, Eval.self, Predict.self, Generate.self, Inspect.self, Bench.self, DistillCommand.self, PruneCommand.self, QuantizeCommand.self, Run.self, Report.self])
+        subcommands: [Train.self, Eval.self, Predict.self, Generate.self, Inspect.self, Bench.self, DistillCommand.self, PruneCommand.self, QuantizeCommand.self, Run.self, Report.self, Export.self])
 }
 
 /// Runs a command body, turning any library error into one clear line on stderr and exit code 1.
