@@ -27,6 +27,7 @@ def idx(name):
 
 def test_accuracy(model):
     x, y = idx("t10k-images-idx3-ubyte.gz"), idx("t10k-labels-idx1-ubyte.gz")
+    x = x.reshape((len(x),) + tuple(model.input_shape[1:]))   # (28, 28) for ours, (784,) for a Condense export
     pred = np.argmax(model.predict(x, batch_size=1000, verbose=0), axis=1)
     correct = int((pred == y).sum())
     return {"test_accuracy": correct / len(y), "test_correct": correct, "test_count": int(len(y))}
