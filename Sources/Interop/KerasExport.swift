@@ -17,6 +17,7 @@ enum KerasExport {
         let layers = try root.createGroup("layers")
         let widths = c.widths
         for i in 0..<(widths.count - 1) {
+            if c.dropout > 0, i < widths.count - 2 { _ = try layers.createGroup(key(i, "dropout")).createGroup("vars") }
             let g = try layers.createGroup(key(i)).createGroup("vars")
             let w = params["layers/\(i)/weight"]!
             _ = try g.createDataset("0", shape: [widths[i], widths[i + 1]], values: transposed(w.array, rows: widths[i + 1], cols: widths[i]))
@@ -39,14 +40,15 @@ enum KerasExport {
     }
 
     /// Keras 3 names a Sequential's weight groups by class, numbered by occurrence: dense, dense_1, …
-    static func key(_ i: Int) -> String { i == 0 ? "dense" : "dense_\(i)" }
+    static func key(_ i: Int, _ base: String = "dense") -> String { i == 0 ? base : "\(base)_\(i)" }
 
     static func metadata() -> String {
         JSONValue.object(["keras_version": .string("3.0.0"), "date_saved": .string(ISO8601DateFormatter().string(from: Date())),
                           "producer": .string("condense \(Condense.version)")]).description
     }
 
-    /// A Sequential of InputLayer and Dense layers (the last one linear: it gives logits).
+    /// A Sequential of InputLayer and Dense layers (the last one linear: it gives logits), with a Dropout after
+    /// each hidden Dense when the model trains with dropout (inference ignores it; it keeps the rate on a round trip).
     static func config(_ c: MLPConfig) -> String {
         let widths = c.widths
         var layers: [JSONValue] = [.object(["module": .string("keras.layers"), "class_name": .string("InputLayer"), "registered_name": .null,
@@ -58,6 +60,11 @@ enum KerasExport {
                                    "build_config": .object(["input_shape": .array([.null, .number(Double(widths[i]))])]),
                                    "config": .object(["name": .string(key(i)), "trainable": .bool(true), "dtype": .string("float32"),
                                                       "units": .number(Double(widths[i + 1])), "activation": .string(act), "use_bias": .bool(true)])]))
+            if c.dropout > 0, i < widths.count - 2 {
+                layers.append(.object(["module": .string("keras.layers"), "class_name": .string("Dropout"), "registered_name": .null,
+                                       "config": .object(["name": .string(key(i, "dropout")), "trainable": .bool(true), "dtype": .string("float32"),
+                                                          "rate": .number(Double(c.dropout))])]))
+            }
         }
         return JSONValue.object(["module": .string("keras"), "class_name": .string("Sequential"), "registered_name": .null,
                                  "config": .object(["name": .string("condense_mlp"), "trainable": .bool(true), "dtype": .string("float32"),
