@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries, found through pkg-config. Each holds a header-only shim (static inline functions)
@@ -51,14 +52,17 @@ let package = Package(
         .target(name: "Quantize", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
         // Inference over GPTs: KV cache, batched prefill and decode, samplers, speculative decoding.
         .target(name: "Generate", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
+        // Other frameworks' formats: Keras in and out, ONNX and Hugging Face GPT-2 export; the one model loader.
+        .target(name: "Interop", dependencies: ["CondenseCore", "HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                                               .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Recipes, resumable runs and reports over the three stages.
-        .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", .product(name: "Yams", package: "Yams"),
+        .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", "Interop", .product(name: "Yams", package: "Yams"),
                                                 .product(name: "Crypto", package: "swift-crypto")]),
 
         .executableTarget(
             name: "condense",
             dependencies: [
-                "CondenseCore", "Prune", "Distill", "Quantize", "Pipeline", "Generate",
+                "CondenseCore", "Prune", "Distill", "Quantize", "Pipeline", "Generate", "Interop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -73,6 +77,7 @@ let package = Package(
         .testTarget(name: "QuantizeTests", dependencies: ["Quantize", "CondenseCore", "TestSupport"]),
         .testTarget(name: "GenerateTests", dependencies: ["Generate", "CondenseCore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CondenseCore", "TestSupport"]),
+        .testTarget(name: "InteropTests", dependencies: ["Interop", "CondenseCore", "HDF5", "TestSupport"]),
         .testTarget(name: "condenseTests", dependencies: ["condense", "CondenseCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -58,6 +58,13 @@ public final class File {
         handle = Handle(id, close: H5Fclose)
     }
 
+    /// Wraps an id opened elsewhere (the in-memory images of File+Image.swift).
+    init(path: String, id: hid_t, size: Int) {
+        self.path = path
+        sizeOnDisk = size
+        handle = Handle(id, close: H5Fclose)
+    }
+
     /// The root group "/".
     public var root: Group {
         get throws { try Group(file: self, path: "/") }

@@ -1,6 +1,7 @@
 // Measurer: one model measured the way every report row is: metric on the report split, size, latency, generation speed.
 import CondenseCore
 import Foundation
+import Interop
 
 /// One model's figures, as the report tables show them.
 public struct Measurement: Codable, Equatable, Sendable {
@@ -40,7 +41,7 @@ public final class Measurer {
     }
 
     public func measure(_ path: String, sha256: String? = nil) throws -> Measurement {
-        let model = try ModelFile.read(path)
+        let model = try ModelSource.read(path)
         try data.check(model.architecture, model: path)
         let net = makeNetwork(model)
         if splitData == nil { splitData = try data.split(DataSplit(rawValue: options.split) ?? .test) }

@@ -2,6 +2,7 @@
 import CondenseCore
 import Distill
 import Foundation
+import Interop
 import Prune
 import Quantize
 
@@ -135,7 +136,7 @@ extension Recipe {
         var arch: Architecture?
         if !teacher.path.isEmpty {
             if FileManager.default.fileExists(atPath: teacher.path) {
-                let h = try ModelFile.readHeader(teacher.path)
+                let h = try ModelSource.readHeader(teacher.path)
                 family = h.architecture.family
                 arch = h.architecture
                 if !h.quantization.isEmpty && stages.contains(where: { $0.kind != .quantize }) {
@@ -165,7 +166,7 @@ extension Recipe {
             guard FileManager.default.fileExists(atPath: student) else {
                 throw FormatError(file: file, path: "student", "the student \(student) does not exist\(line("student"))")
             }
-            let h = try ModelFile.readHeader(student)
+            let h = try ModelSource.readHeader(student)
             if let f = family, f != h.architecture.family {
                 throw FormatError(file: file, path: "student",
                                   "expected a \(f) model (the teacher's family), found \(h.architecture.family) in \(student)\(line("student"))")

@@ -2,6 +2,7 @@
 import CondenseCore
 import Distill
 import Foundation
+import Interop
 import Prune
 import Quantize
 
@@ -84,13 +85,13 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
         try StageRecord(status: "running", key: key, output: modelPath).write(recordPath)
         log("\(tag): \(resuming ? "resuming" : "running") on \(input) → \(modelPath)")
         let t0 = Date()
-        let model = try ModelFile.read(input)
+        let model = try ModelSource.read(input)
         var result: ModelFile, report: StageReport
         switch stage {
         case .prune(let c):
             (result, report) = try prune(model, config: c, data: data)
         case .distill(let c):
-            if teacherModel == nil { teacherModel = try ModelFile.read(recipe.teacher.path) }
+            if teacherModel == nil { teacherModel = try ModelSource.read(recipe.teacher.path) }
             var run = DistillRunOptions(runDir: runDir, resume: true, quiet: options.quiet)
             run.log = options.quiet ? { _ in } : log
             (result, report) = try distill(student: model, teacher: teacherModel!, config: c, data: data, run: run)

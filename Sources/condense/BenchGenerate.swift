@@ -4,6 +4,7 @@ import CInt8
 import CondenseCore
 import Foundation
 import Generate
+import Interop
 
 /// What bounds batch-1 decoding: the weight bytes one step reads, the measured streaming-read bandwidth over a
 /// buffer that size, and the time that read takes.
@@ -61,7 +62,7 @@ struct BenchGenerate: ParsableCommand {
                 throw ValidationError("--batches must be comma-separated sizes in 1...4096, found \"\(batches)\"")
             }
             guard runs >= 1, promptTokens >= 1 else { throw ValidationError("--runs and --prompt-tokens must be ≥ 1, found \(runs) and \(promptTokens)") }
-            let m = try ModelFile.read(model)
+            let m = try ModelSource.read(model)
             guard let net = makeNetwork(m) as? GPT else {
                 throw FormatError(file: model, path: "architecture.family", "bench generate needs a gpt model, found \(m.architecture.family)")
             }
@@ -76,7 +77,7 @@ struct BenchGenerate: ParsableCommand {
                             b, r.tokens_per_s, r.ms_per_step, r.prefill_ms, runs))
             }
             guard let draft else { return }
-            let dm = try ModelFile.read(draft)
+            let dm = try ModelSource.read(draft)
             guard let dnet = makeNetwork(dm) as? GPT else {
                 throw FormatError(file: draft, path: "architecture.family", "--draft needs a gpt model, found \(dm.architecture.family)")
             }

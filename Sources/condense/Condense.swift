@@ -9,7 +9,7 @@ struct CondenseCommand: ParsableCommand {
         commandName: "condense",
         abstract: "Make trained neural networks small and fast: prune, distill, quantize.",
         version: Condense.version,
-        subcommands: [Train.self, Eval.self, Predict.self, GenerateCommand.self, Inspect.self, Bench.self, DistillCommand.self, PruneCommand.self, QuantizeCommand.self, Run.self, Report.self])
+        subcommands: [Train.self, Eval.self, Predict.self, GenerateCommand.self, Inspect.self, Bench.self, DistillCommand.self, PruneCommand.self, QuantizeCommand.self, Run.self, Report.self, Export.self])
 }
 
 extension CondenseCommand {

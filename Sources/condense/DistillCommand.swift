@@ -3,6 +3,7 @@ import ArgumentParser
 import CondenseCore
 import Distill
 import Foundation
+import Interop
 
 struct DistillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -126,7 +127,7 @@ struct DistillCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let cfg = try config()
-            let s = try ModelFile.read(student), t = try ModelFile.read(teacher)
+            let s = try ModelSource.read(student), t = try ModelSource.read(teacher)
             let task = try data.load(for: t.architecture, vocabulary: t.vocabulary, model: teacher)
             let dir = runDir ?? (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".run"
             if let layer = s.quantized.keys.sorted().first {
@@ -148,7 +149,7 @@ struct DistillCommand: ParsableCommand {
                 var models = ["teacher": teacher, "student_before": student, "student_after": output]
                 if let b = r.details["baseline"]?["model"]?.string { models["baseline"] = b }
                 for (k, path) in models {
-                    let net = makeNetwork(try ModelFile.read(path))
+                    let net = makeNetwork(try ModelSource.read(path))
                     tests[k] = try JSONValue(encoding: try evaluate(net, on: split, splitName: "test", context: net.context))
                 }
                 d["test"] = .object(tests)

@@ -2,11 +2,12 @@
 import ArgumentParser
 import CondenseCore
 import Foundation
+import Interop
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Evaluate a model on a data set split.")
 
-    @Argument(help: "A Condense model file (.h5).")
+    @Argument(help: "A model: a Condense .h5, a Keras .keras archive or a legacy Keras .h5 (told apart by content).")
     var model: String
 
     @OptionGroup(title: "Data")
@@ -23,7 +24,7 @@ struct Eval: ParsableCommand {
             guard let s = DataSplit(rawValue: split) else {
                 throw ValidationError("unknown split \"\(split)\"; expected train, val or test")
             }
-            let m = try ModelFile.read(model)
+            let m = try ModelSource.read(model)
             let task = try data.load(for: m.architecture, vocabulary: m.vocabulary, model: model)
             try task.check(m.architecture, model: model)
             let net = makeNetwork(m)

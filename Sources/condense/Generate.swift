@@ -3,6 +3,7 @@ import ArgumentParser
 import CondenseCore
 import Foundation
 import Generate
+import Interop
 
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -124,7 +125,7 @@ struct LoadedGPT {
 
 /// Reads `path` as a GPT with a vocabulary; `role` names the option in errors (model or --draft).
 func loadGPT(_ path: String, role: String) throws -> LoadedGPT {
-    let m = try ModelFile.read(path)
+    let m = try ModelSource.read(path)
     guard case .gpt = m.architecture, let net = makeNetwork(m) as? GPT else {
         throw FormatError(file: path, path: "architecture.family", "generate needs a gpt model\(role == "model" ? "" : " as \(role)"), found \(m.architecture.family)")
     }

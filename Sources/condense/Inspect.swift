@@ -2,12 +2,13 @@
 import ArgumentParser
 import CondenseCore
 import Foundation
+import Interop
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a model file's architecture, tensors, parameter count, size on disk and history.")
 
-    @Argument(help: "A Condense model file (.h5).")
+    @Argument(help: "A model: a Condense .h5, a Keras .keras archive or a legacy Keras .h5 (told apart by content).")
     var model: String
 
     @Flag(help: "Print the same information as JSON.")
@@ -18,7 +19,9 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let report = try InspectReport(path: model, allowNonFinite: allowNonfinite)
+            let report = try ModelSource.detect(model) == .condense
+                ? InspectReport(path: model, allowNonFinite: allowNonfinite)
+                : InspectReport(header: try ModelSource.readHeader(model))
             emit(json ? report.json : report.text)
         }
     }

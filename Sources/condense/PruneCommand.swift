@@ -2,6 +2,7 @@
 import ArgumentParser
 import CondenseCore
 import Foundation
+import Interop
 import Prune
 
 struct PruneCommand: ParsableCommand {
@@ -96,7 +97,7 @@ struct PruneCommand: ParsableCommand {
             if let layer = quantizedLayers(inFile: model).first {
                 throw PruneError("\(model): \(layer): the model is already quantized (int8 qweight); prune a float model (prune comes before quantize)")
             }
-            let m = try ModelFile.read(model)
+            let m = try ModelSource.read(model)
             let task = try data.loadIfFits(for: m.architecture, vocabulary: m.vocabulary, model: model)
             var (student, r) = try prune(m, config: cfg, data: task)
             let p = try provenance(task)

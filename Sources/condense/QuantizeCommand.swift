@@ -2,6 +2,7 @@
 import ArgumentParser
 import CondenseCore
 import Foundation
+import Interop
 import Quantize
 
 struct QuantizeCommand: ParsableCommand {
@@ -72,7 +73,7 @@ struct QuantizeCommand: ParsableCommand {
         try reportingErrors {
             let cfg = try config()
             try cfg.validate()
-            let m = try ModelFile.read(model)
+            let m = try ModelSource.read(model)
             let task = try data.load(for: m.architecture, vocabulary: m.vocabulary, model: model)
             var (q, r) = try quantize(m, config: cfg, data: task)
             let p = try provenance(task)

@@ -2,6 +2,7 @@
 import ArgumentParser
 import CondenseCore
 import Foundation
+import Interop
 import Pipeline
 
 struct Report: ParsableCommand {
@@ -38,7 +39,7 @@ struct Report: ParsableCommand {
             var o = ReportOptions()
             o.split = split; o.eval_batches = evalBatches; o.latency_runs = latencyRuns; o.generate_tokens = generateTokens
             o.latency = !noLatency
-            let family = try ModelFile.readHeader(models[0]).architecture.family
+            let family = try ModelSource.readHeader(models[0]).architecture.family
             let spec = data.spec ?? DataSpec(name: family == "gpt" ? "shakespeare" : "fashion-mnist", directory: data.dataDir)
             let r = try compareModels(models, data: spec, options: o)
             if let markdown {

@@ -1,0 +1,60 @@
+// ModelSource: the one model loader every command and the Pipeline call; it tells formats apart by content.
+import CondenseCore
+import Foundation
+import HDF5
+
+/// The formats a model file may be in, told apart by their first bytes and root attributes, never by extension.
+public enum ModelFormat: String, Codable, Sendable {
+    case condense
+    /// A Keras 3 `.keras` zip archive (config.json + model.weights.h5).
+    case kerasArchive = "keras"
+    /// A legacy Keras full-model HDF5 file (root attribute model_config, group model_weights).
+    case kerasH5 = "keras-h5"
+}
+
+public enum ModelSource {
+    /// Reads a model in any supported format, fully validated.
+    public static func read(_ path: String) throws -> ModelFile {
+        switch try detect(path) {
+        case .condense: return try ModelFile.read(path)
+        case .kerasArchive: return try KerasImport.readArchive(try bytes(path), file: path)
+        case .kerasH5: return try KerasImport.readLegacy(try HDF5.File(openReadOnly: path), file: path)
+        }
+    }
+
+    /// The header: for a Condense file without reading the parameters; for Keras the model is read and mapped.
+    public static func readHeader(_ path: String) throws -> ModelHeader {
+        if try detect(path) == .condense { return try ModelFile.readHeader(path) }
+        return ModelHeader(model: try read(path), file: path, fileBytes: (try? fileSize(path)) ?? 0)
+    }
+
+    /// The format of the file at `path`, from its content: a zip signature, or an HDF5 file whose root attributes
+    /// say Condense (`condense_format`) or Keras (`model_config`).
+    public static func detect(_ path: String) throws -> ModelFormat {
+        guard let h = FileHandle(forReadingAtPath: path) else {
+            return .condense  // the Condense reader names the problem (missing, unreadable, not a regular file)
+        }
+        let head = [UInt8](h.readData(ofLength: 4))
+        try? h.close()
+        if head == [0x50, 0x4B, 0x03, 0x04] || head == [0x50, 0x4B, 0x05, 0x06] { return .kerasArchive }
+        guard let file = try? HDF5.File(openReadOnly: path), let root = try? file.root else {
+            if head.count == 4, head != [0x89, 0x48, 0x44, 0x46] {
+                throw FormatError(file: path, "not a model file: expected a Condense or Keras HDF5 file or a .keras zip archive, found neither signature (first bytes \(head.map { String(format: "%02x", $0) }.joined()))")
+            }
+            return .condense
+        }
+        if root.hasAttribute("condense_format") { return .condense }
+        if root.hasAttribute("model_config") { return .kerasH5 }
+        throw FormatError(file: path, "an HDF5 file, but neither a Condense model (no condense_format root attribute) nor a Keras full-model file (no model_config root attribute; see docs/FORMAT.md)")
+    }
+
+    static func bytes(_ path: String) throws -> Data {
+        do { return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw FormatError(file: path, "cannot be read: \(error.localizedDescription)")
+        }
+    }
+
+    static func fileSize(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+}

@@ -1,0 +1,35 @@
+// Export: `condense export MODEL -o OUT --to keras|onnx|hf` writes a model in another framework's format.
+import ArgumentParser
+import CondenseCore
+import Foundation
+import Interop
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a model as a Keras .keras archive (MLP), an ONNX model (MLP or GPT, float or INT8) or a Hugging Face GPT-2 folder.")
+
+    @Argument(help: "A model: a Condense .h5, a Keras .keras archive or a legacy Keras .h5.")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "Output: a .keras or .onnx file, or a folder for hf.")
+    var output: String
+
+    @Option(help: "Target format: keras, onnx or hf.")
+    var to: String
+
+    @Flag(help: "Print the export report as JSON.")
+    var json = false
+
+    func run() throws {
+        try reportingErrors {
+            guard let target = ExportTarget(rawValue: to) else {
+                throw ValidationError("--to: expected one of keras, onnx, hf, found \"\(to)\"")
+            }
+            let m = try ModelSource.read(model)
+            let r = try exportModel(m, to: target, output: output)
+            for w in r.warnings { FileHandle.standardError.write(Data("condense: warning: \(w)\n".utf8)) }
+            if json { emit(((try? JSONValue(encoding: r)) ?? .null).jsonString(pretty: true)); return }
+            emit("wrote \(r.output) (\(target.rawValue), \(r.bytes) bytes)")
+        }
+    }
+}
