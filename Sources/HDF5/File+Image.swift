@@ -14,11 +14,14 @@ extension File {
         defer { H5Pclose(fapl) }
         let set = image.withUnsafeBytes { H5Pset_file_image(fapl, UnsafeMutableRawPointer(mutating: $0.baseAddress), $0.count) }
         guard set >= 0 else { throw HDF5Error(file: name, "cannot hand the \(image.count)-byte image to libhdf5") }
+        CrashGuard.opened(name)  // the same containment as a file on disk; deinit disarms it once wrapped
         let id = H5Fopen(name, ch5_f_acc_rdonly(), fapl)
         guard id >= 0 else {
+            CrashGuard.closed()
             throw HDF5Error(file: name, "HDF5 signature present but the image cannot be opened: it is truncated or corrupt (\(image.count) bytes)")
         }
-        self.init(path: name, id: id, size: image.count)
+        self.init(path: name, id: id, size: image.count, readOnly: true)
+        try validateStructure()
     }
 
     /// Creates an empty file that lives only in memory; `image()` returns its bytes once written.
@@ -28,7 +31,7 @@ extension File {
         defer { H5Pclose(fapl) }
         let id = H5Fcreate(name, ch5_f_acc_trunc(), ch5_p_default(), fapl)
         guard id >= 0 else { throw HDF5Error(file: name, "cannot create an in-memory HDF5 file") }
-        return File(path: name, id: id, size: 0)
+        return File(path: name, id: id, size: 0, readOnly: false)
     }
 
     /// The file's current bytes (flushes first): what would be on disk had it been a disk file.

@@ -58,10 +58,12 @@ public final class File {
         handle = Handle(id, close: H5Fclose)
     }
 
-    /// Wraps an id opened elsewhere (the in-memory images of File+Image.swift).
-    init(path: String, id: hid_t, size: Int) {
+    /// Wraps an id opened elsewhere (the in-memory images of File+Image.swift). A read-only one must have armed
+    /// the crash guard before opening; from here deinit disarms it.
+    init(path: String, id: hid_t, size: Int, readOnly: Bool) {
         self.path = path
         sizeOnDisk = size
+        self.readOnly = readOnly
         handle = Handle(id, close: H5Fclose)
     }
 
