@@ -22,9 +22,6 @@ public func prune(_ model: ModelFile, config: PruneConfig, data: TaskData?) thro
     } catch {
         throw PruneError("calibration data does not fit the model: \(error)")
     }
-    guard config.hasTarget else {
-        throw PruneError("no target given: set --layers, --drop-layers, --ffn, --heads or --embd (gpt), --hidden (mlp), or --target-params; without one, prune would only copy the model")
-    }
     let val = try data.split(.val)
     var student: ModelFile, details: PruneDetails
     switch model.architecture {
