@@ -38,13 +38,12 @@ struct DataArguments: ParsableArguments {
         return try TaskData.load(spec ?? DataSpec(name: architecture.family == "gpt" ? "shakespeare" : "fashion-mnist", directory: dataDir), fit: fit)
     }
 
-    /// As `load`, but without --data the demo set is used only when it is there and fits the model; otherwise nil,
-    /// and the stage runs on the weights alone (or says what it needs data for).
+    /// As `load`, but without --data the demo set is used only when it is there and fits the model (features and
+    /// classes, or vocab_size); otherwise nil, and the stage runs on the weights alone (or says what it needs data for).
     func loadIfFits(for architecture: Architecture, vocabulary: [String]?, model path: String) throws -> TaskData? {
         if spec != nil { return try load(for: architecture, vocabulary: vocabulary, model: path) }
         guard let demo = try? load(for: architecture, vocabulary: vocabulary, model: path),
               (try? demo.check(architecture, model: path)) != nil else { return nil }
-        if case .text(let c) = demo, let v = vocabulary, v != c.vocabulary.scalars.map({ String($0) }) { return nil }
         return demo
     }
 }

@@ -101,7 +101,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         func need(_ ok: Bool, _ key: String, _ expected: String, _ found: Any) throws {
             if !ok { throw FormatError(file: doc.file, path: key, "expected \(expected), found \(found)\(doc.line(key))") }
         }
-        try need(!data.path.isEmpty || Self.dataSets.contains(data.name), "data.name", "one of \(Self.dataSets.joined(separator: ", ")) (or a data.path)", "\"\(data.name)\"")
+        try need(!data.path.isEmpty || Self.dataSets.contains(data.name), "data.name", "one of \(Self.dataSets.joined(separator: ", "))", "\"\(data.name)\"")
         do { try data.spec.validate() } catch let e as DataError {
             let key = String(e.expected.prefix { $0 != " " })
             throw FormatError(file: doc.file, path: key, "expected \(e.expected.dropFirst(key.count + 1)), found \(e.found)\(doc.line(key))")
