@@ -43,7 +43,7 @@ let package = Package(
         // Inference over GPTs: KV cache, batched prefill and decode, samplers, speculative decoding.
         .target(name: "Generate", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
         // Recipes, resumable runs and reports over the three stages.
-        .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", .product(name: "Yams", package: "Yams"),
+        .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", "Generate", .product(name: "Yams", package: "Yams"),
                                                 .product(name: "Crypto", package: "swift-crypto")]),
 
         .executableTarget(
