@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "Interop", dependencies: ["CondenseCore", "HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                                                .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // Recipes, resumable runs and reports over the three stages.
-        .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", "Interop", .product(name: "Yams", package: "Yams"),
+        .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", "Generate", "Interop", .product(name: "Yams", package: "Yams"),
                                                 .product(name: "Crypto", package: "swift-crypto")]),
 
         .executableTarget(

@@ -1,5 +1,6 @@
 // Measurer: one model measured the way every report row is: metric on the report split, size, latency, generation speed.
 import CondenseCore
+import Generate
 import Foundation
 import Interop
 
@@ -55,10 +56,11 @@ public final class Measurer {
         }
         if options.generate_tokens > 0, let gpt = net as? GPT, case .tokens(let tokens)? = splitData {
             let prompt = Array(tokens.prefix(min(32, gpt.config.block_size)))
-            _ = generate(gpt, prompt: prompt, tokens: 4, temperature: 0, seed: 1)
-            let t0 = Date()
-            _ = generate(gpt, prompt: prompt, tokens: options.generate_tokens, temperature: 0, seed: 1)
-            m.generate_tokens_per_s = Double(options.generate_tokens) / max(Date().timeIntervalSince(t0), 1e-9)
+            // greedy on the KV-cache engine (prefill + decode; the window shifts past block_size)
+            let engine = DecodeEngine(gpt, batch: 1)
+            _ = try Generate.generate(engine, prompts: [prompt], options: GenerationOptions(tokens: 4, sampling: .greedy))
+            let r = try Generate.generate(engine, prompts: [prompt], options: GenerationOptions(tokens: options.generate_tokens, sampling: .greedy))
+            m.generate_tokens_per_s = r.tokens_per_s
         }
         return m
     }

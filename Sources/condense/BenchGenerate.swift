@@ -48,6 +48,7 @@ struct BenchGenerate: ParsableCommand {
     func emitBound(_ net: GPT) {
         let bytes = GenerateBench.weightBytesPerToken(net)
         let gbs = ci8_bench_read_gbs(bytes, Int32(max(10, min(500, Int(4e9 / Double(bytes))))), 0)
+        guard gbs.isFinite, gbs > 0 else { return }   // a buffer too small to time: no bound to state
         let ms = Double(bytes) / (gbs * 1e9) * 1e3
         let b = DecodeBound(weight_bytes_per_token: bytes, read_gbs: gbs, bound_ms_per_token: ms, bound_tokens_per_s: 1000 / ms)
         if json { emit(((try? JSONValue(encoding: b)) ?? .null).description); return }

@@ -96,11 +96,13 @@ import TestSupport
         let t = try model("t.h5", ["--n-layer", "1", "--block-size", "16", "--vocab-size", "30"])
         let r = try TestSupport.condense(["bench", "generate", t, "--draft", t, "--batches", "1,3", "--tokens", "20", "--runs", "1", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
-        let lines = r.stdout.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        #expect(lines.count == 4 && lines[0]["bound_ms_per_token"] is Double)
-        #expect(lines[1...2].map { $0["batch"] as! Int } == [1, 3])
-        #expect(lines[1...2].allSatisfy { ($0["tokens_per_s"] as! Double) > 0 })
+        let parsed = r.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(parsed.allSatisfy { $0 != nil }, "\(r.stdout)")
+        let lines = parsed.compactMap { $0 }.filter { $0["bound_ms_per_token"] == nil }
+        try #require(lines.count == 3, "\(r.stdout)")
+        #expect(lines[0...1].map { $0["batch"] as? Int } == [1, 3])
+        #expect(lines[0...1].allSatisfy { ($0["tokens_per_s"] as? Double ?? 0) > 0 })
         // the target as its own draft: every proposal is accepted
-        #expect(lines[3]["acceptance_rate"] as? Double == 1 && lines[3]["identical_to_target"] as? Bool == true)
+        #expect(lines[2]["acceptance_rate"] as? Double == 1 && lines[2]["identical_to_target"] as? Bool == true)
     }
 }
