@@ -31,11 +31,16 @@ public enum ModelSource {
     /// The format of the file at `path`, from its content: a zip signature, or an HDF5 file whose root attributes
     /// say Condense (`condense_format`) or Keras (`model_config`).
     public static func detect(_ path: String) throws -> ModelFormat {
-        guard let h = FileHandle(forReadingAtPath: path) else {
-            return .condense  // the Condense reader names the problem (missing, unreadable, not a regular file)
-        }
-        let head = [UInt8](h.readData(ofLength: 4))
-        try? h.close()
+        // Only a readable regular file is sniffed; for anything else (missing, a folder, a device) the Condense
+        // reader names the problem. Foundation's FileHandle.readData traps on a folder, so this reads with POSIX.
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return .condense }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return .condense }
+        var buf = [UInt8](repeating: 0, count: 4)
+        let got = Glibc.read(fd, &buf, 4)
+        Glibc.close(fd)
+        let head = Array(buf.prefix(max(0, got)))
         if head == [0x50, 0x4B, 0x03, 0x04] || head == [0x50, 0x4B, 0x05, 0x06] { return .kerasArchive }
         guard let file = try? HDF5.File(openReadOnly: path), let root = try? file.root else {
             if head.count == 4, head != [0x89, 0x48, 0x44, 0x46] {

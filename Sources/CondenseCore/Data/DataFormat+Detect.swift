@@ -18,6 +18,11 @@ extension DataFormat {
             throw DataError(path, expected: "a data folder (train.bin, x.npy, IDX files or .txt files)",
                             found: names.isEmpty ? "an empty folder" : "\(names.sorted().prefix(8).joined(separator: ", "))")
         }
+        // A FIFO or device would block or trap on read: only regular files are sniffed.
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw DataError(path, expected: "a regular data file or a folder", found: "a special file (device, FIFO or socket)")
+        }
         if path.hasSuffix(".bin") { return .nanogpt }
         guard let h = FileHandle(forReadingAtPath: path) else { throw DataError(path, expected: "a readable file", found: "a file that cannot be read") }
         let head = [UInt8](h.readData(ofLength: 8))
