@@ -7,7 +7,7 @@
    python tools/interop_peer.py hf DIR IN.h5 OUT.h5 [--generate N]    GPT2LMHeadModel.from_pretrained → logits; with
                                                                        --generate, greedy generate N tokens after IN's
                                                                        first row, printed as JSON {"tokens": [...]}
-   python tools/interop_peer.py bench FLOAT.onnx INT8.onnx IN.h5 [--rounds 7]
+   python tools/interop_peer.py bench FLOAT.onnx INT8.onnx IN.h5 [--rounds 7] [--also INT8_ORT.onnx]
                                                                        ORT latency: our float, our int8, and ORT's own
                                                                        quantize_dynamic of our float export, alternating
 IN.h5 holds dataset `input` as `condense predict` reads it; OUT.h5 gets dataset `logits` (float32).
@@ -75,7 +75,7 @@ def run_hf(folder, inp, out, generate):
             print(json.dumps({"tokens": g[0, x.shape[1]:].tolist()}))
 
 
-def bench(float_path, int8_path, inp, rounds):
+def bench(float_path, int8_path, inp, rounds, also=None):
     from onnxruntime.quantization import quantize_dynamic, QuantType
     x = read_input(inp)
     with tempfile.TemporaryDirectory() as d:
@@ -83,6 +83,8 @@ def bench(float_path, int8_path, inp, rounds):
         quantize_dynamic(float_path, ortq, weight_type=QuantType.QInt8)
         sessions = {"ort float (our export)": session(float_path), "ort int8 (our export)": session(int8_path),
                     "ort int8 (quantize_dynamic of our float)": session(ortq)}
+        if also:
+            sessions["ort int8 (our export, --onnx-int8 ort)"] = session(also)
         times = {k: [] for k in sessions}
         for _ in range(rounds):
             for k, s in sessions.items():
@@ -110,7 +112,7 @@ def main():
         run_hf(a[1], a[2], a[3], gen)
     elif a[0] == "bench":
         r = int(a[a.index("--rounds") + 1]) if "--rounds" in a else 7
-        bench(a[1], a[2], a[3], r)
+        bench(a[1], a[2], a[3], r, a[a.index("--also") + 1] if "--also" in a else None)
     else:
         sys.exit(f"interop_peer.py: error: unknown command {a[0]!r}; expected keras, onnx, hf or bench")
 

@@ -18,7 +18,12 @@ public struct ExportReport: Codable {
 }
 
 /// Writes `model` to `output` in the `target` format; every file is written atomically, nothing else is touched.
-public func exportModel(_ model: ModelFile, to target: ExportTarget, output: String) throws -> ExportReport {
+/// `onnxInt8` is `exact` (our scheme, ORT computes what `condense predict` computes) or `ort` (DynamicQuantizeLinear,
+/// which ORT fuses into its fast kernel; int8-static layers keep the exact form).
+public func exportModel(_ model: ModelFile, to target: ExportTarget, output: String, onnxInt8: String = "exact") throws -> ExportReport {
+    guard let ops = OnnxExport.Int8Ops(rawValue: onnxInt8) else {
+        throw FormatError(file: output, "--onnx-int8: expected exact or ort, found \"\(onnxInt8)\"")
+    }
     var warnings: [String] = []
     if !model.history.isEmpty, target != .onnx { warnings.append("the history (\(model.history.count) record(s)) is not kept: \(target.rawValue) has no place for it") }
     if model.vocabulary != nil, target == .hf { warnings.append("the vocabulary is not kept: write a tokenizer for it yourself (token ids are unchanged)") }
@@ -32,7 +37,7 @@ public func exportModel(_ model: ModelFile, to target: ExportTarget, output: Str
         try AtomicWrite.write(data, to: output)
         return ExportReport(target: target.rawValue, output: output, files: [output], bytes: data.count, warnings: warnings)
     case .onnx:
-        let data = try OnnxExport.serialize(model)
+        let data = try OnnxExport.serialize(model, int8: ops)
         try AtomicWrite.write(data, to: output)
         return ExportReport(target: target.rawValue, output: output, files: [output], bytes: data.count, warnings: warnings)
     case .hf:

@@ -42,15 +42,11 @@ public enum ModelSource {
         Glibc.close(fd)
         let head = Array(buf.prefix(max(0, got)))
         if head == [0x50, 0x4B, 0x03, 0x04] || head == [0x50, 0x4B, 0x05, 0x06] { return .kerasArchive }
-        guard let file = try? HDF5.File(openReadOnly: path), let root = try? file.root else {
-            if head.count == 4, head != [0x89, 0x48, 0x44, 0x46] {
-                throw FormatError(file: path, "not a model file: expected a Condense or Keras HDF5 file or a .keras zip archive, found neither signature (first bytes \(head.map { String(format: "%02x", $0) }.joined()))")
-            }
-            return .condense
-        }
-        if root.hasAttribute("condense_format") { return .condense }
-        if root.hasAttribute("model_config") { return .kerasH5 }
-        throw FormatError(file: path, "an HDF5 file, but neither a Condense model (no condense_format root attribute) nor a Keras full-model file (no model_config root attribute; see docs/FORMAT.md)")
+        // Anything that is neither a zip archive nor a Keras HDF5 file goes to the Condense reader, whose errors
+        // name the problem (not an HDF5 file, truncated, no condense_format attribute).
+        guard let file = try? HDF5.File(openReadOnly: path), let root = try? file.root else { return .condense }
+        if !root.hasAttribute("condense_format"), root.hasAttribute("model_config") { return .kerasH5 }
+        return .condense
     }
 
     static func bytes(_ path: String) throws -> Data {

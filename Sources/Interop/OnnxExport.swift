@@ -8,8 +8,14 @@ enum OnnxExport {
     static let opset: Int64 = 17
     static let irVersion: Int64 = 8
 
-    static func serialize(_ model: ModelFile) throws -> Data {
+    /// How INT8 layers become ONNX ops: `exact` spells out our per-row symmetric scheme around MatMulInteger, so ORT
+    /// computes what `condense predict` computes; `ort` uses DynamicQuantizeLinear (per tensor, asymmetric uint8),
+    /// which ORT fuses into its DynamicQuantizeMatMul kernel: faster, with ORT's own activation rounding.
+    enum Int8Ops: String, CaseIterable { case exact, ort }
+
+    static func serialize(_ model: ModelFile, int8 ops: Int8Ops = .exact) throws -> Data {
         let b = OnnxGraphBuilder(name: "condense_\(model.architecture.family)")
+        b.int8Ops = ops
         switch model.architecture {
         case .mlp(let c): buildMLP(b, model, c)
         case .gpt(let c): buildGPT(b, model, c)
@@ -34,7 +40,7 @@ enum OnnxExport {
         let safe = layer.replacingOccurrences(of: "/", with: ".")
         var y: String
         if let q = model.quantized[layer] {
-            y = int8MatMul(b, x, q, name: safe)
+            y = b.int8Ops == .ort && q.inputScale == nil ? ortDynamicMatMul(b, x, q, name: safe) : int8MatMul(b, x, q, name: safe)
         } else {
             let w = model.parameters[layer + "/weight"]!
             let (n, k) = (w.shape[0], w.shape[1])
@@ -68,6 +74,19 @@ enum OnnxExport {
         let f = b.op1("Cast", [acc], name: name + ".CastFloat", ["to": .int(Int64(Onnx_TensorProto.DataType.float.rawValue))])
         let ys = b.op1("Mul", [f, s], name: name + ".MulInputScale")
         return b.op1("Mul", [ys, b.constant(name + ".weight_scale", shape: [q.n], floats: q.weightScale)], name: name + ".MulWeightScale")
+    }
+
+    /// ORT's dynamic scheme: DynamicQuantizeLinear gives uint8 activations with a per-tensor scale and zero point;
+    /// MatMulInteger takes that zero point and our int8 weights (zero point 0); then · x_scale · weight_scale.
+    static func ortDynamicMatMul(_ b: OnnxGraphBuilder, _ x: String, _ q: QuantizedLinear, name: String) -> String {
+        var xs = x
+        if let sm = q.smoothScale { xs = b.op1("Div", [x, b.constant(name + ".smooth_scale", shape: [q.k], floats: sm)], name: name + ".Smooth") }
+        let dq = b.op("DynamicQuantizeLinear", [xs], outputs: 3, name: name + ".DynamicQuantizeLinear")
+        let qw = b.constant(name + ".qweight_t", shape: [q.k, q.n], int8: transposed(q.qweight, rows: q.n, cols: q.k))
+        let acc = b.op1("MatMulInteger", [dq[0], qw, dq[2]], name: name + ".MatMulInteger")
+        let f = b.op1("Cast", [acc], name: name + ".CastFloat", ["to": .int(Int64(Onnx_TensorProto.DataType.float.rawValue))])
+        let scale = b.op1("Mul", [dq[1], b.constant(name + ".weight_scale", shape: [q.n], floats: q.weightScale)], name: name + ".Scale")
+        return b.op1("Mul", [f, scale], name: name + ".MulScale")
     }
 
     /// The exact GELU, 0.5·x·(1 + erf(x/√2)), as Condense computes it (ORT fuses the pattern into its Gelu kernel).

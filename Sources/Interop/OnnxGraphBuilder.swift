@@ -11,6 +11,8 @@ enum OnnxAttribute {
 final class OnnxGraphBuilder {
     private(set) var graph = Onnx_GraphProto()
     private var counter = 0
+    /// How the exporter lowers INT8 layers (OnnxExport.Int8Ops).
+    var int8Ops: OnnxExport.Int8Ops = .exact
 
     init(name: String) { graph.name = name }
 

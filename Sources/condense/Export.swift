@@ -17,6 +17,9 @@ struct Export: ParsableCommand {
     @Option(help: "Target format: keras, onnx or hf.")
     var to: String
 
+    @Option(help: "ONNX INT8 layers: exact (our per-row scheme around MatMulInteger; matches predict) or ort (DynamicQuantizeLinear, fused by ONNX Runtime).")
+    var onnxInt8: String = "exact"
+
     @Flag(help: "Print the export report as JSON.")
     var json = false
 
@@ -26,7 +29,7 @@ struct Export: ParsableCommand {
                 throw ValidationError("--to: expected one of keras, onnx, hf, found \"\(to)\"")
             }
             let m = try ModelSource.read(model)
-            let r = try exportModel(m, to: target, output: output)
+            let r = try exportModel(m, to: target, output: output, onnxInt8: onnxInt8)
             for w in r.warnings { FileHandle.standardError.write(Data("condense: warning: \(w)\n".utf8)) }
             if json { emit(((try? JSONValue(encoding: r)) ?? .null).jsonString(pretty: true)); return }
             emit("wrote \(r.output) (\(target.rawValue), \(r.bytes) bytes)")

@@ -123,6 +123,16 @@ final class ExportTests: XCTestCase {
             // a rounding boundary flips one q by 1, moving a logit by about s_x·s_w·|q_w| ≲ 1e-3 of its scale.
             // Hence 2e-3 relative, the bound QuantizeCommandTests derives for the numpy reference.
             XCTAssertLessThan(relativeError(a.values, b.values), int8 == nil ? 1e-4 : 2e-3, name)
+            guard int8 == [] else { continue }
+            // --onnx-int8 ort: DynamicQuantizeLinear, which ORT fuses into DynamicQuantizeMatMul. ORT rounds the
+            // activations per tensor to uint8 (step ≤ 2·max|x|/255) where we round per row to int8 (step
+            // max|x_row|/127): each side is within about half a step times Σ|w| of the float layer, ≲ 0.5 % of
+            // the output scale per layer. Three to nine int8 layers: 5e-2 relative covers both sides' sum.
+            let ort = dir.appendingPathComponent("\(name).ortq.onnx").path, theirsQ = dir.appendingPathComponent("\(name).ortq.h5").path
+            _ = try condense(["export", m, "-o", ort, "--to", "onnx", "--onnx-int8", "ort"])
+            let infoQ = try Peer.tool("interop_peer.py", ["onnx", ort, input, theirsQ])
+            XCTAssertTrue(infoQ.contains("\"DynamicQuantizeMatMul\"") && !infoQ.contains("\"ReduceMax\""), "\(name): \(infoQ)")
+            XCTAssertLessThan(relativeError(a.values, try TestSupport.readLogits(theirsQ).values), 5e-2, name + " --onnx-int8 ort")
         }
     }
 

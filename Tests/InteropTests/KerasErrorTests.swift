@@ -29,7 +29,7 @@ final class KerasErrorTests: XCTestCase {
         try expectError(Self.bad.appendingPathComponent("no-weights.keras").path, ["model.weights.h5", "missing"])
         try expectError(Self.bad.appendingPathComponent("corrupt-weights.keras").path, ["model.weights.h5", "corrupt"])
         try expectError(Self.bad.appendingPathComponent("truncated-weights.keras").path, ["model.weights.h5", "truncated"])
-        try expectError(Self.bad.appendingPathComponent("not-zip.keras").path, ["neither signature"])
+        try expectError(Self.bad.appendingPathComponent("not-zip.keras").path, ["not an HDF5 file"])
     }
 
     func testZipBombsAndTraversalAreRefusedWithoutWritingAnything() throws {
