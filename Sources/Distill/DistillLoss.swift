@@ -21,7 +21,7 @@ public struct DistillLossValue: Equatable, Sendable {
     public var crossEntropy: Double
 }
 
-/// The loss of DESIGN.md ("Conventions written once") for fixed α, T, divergence and β.
+/// The distillation loss L = α·T²·D(teacher ‖ student at T) + (1−α)·CE (docs/ARCHITECTURE.md) for fixed α, T, divergence and β.
 public struct DistillLoss: Sendable {
     public var alpha: Double
     public var temperature: Double

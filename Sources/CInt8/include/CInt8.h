@@ -1,6 +1,6 @@
 // CInt8 public API: packed u8 x s8 -> s32 GEMM for quantized Linear layers, with fused float epilogue and CPU dispatch.
 //
-// Conventions (see shared DESIGN.md, "Conventions written once", and docs/notes/int8-kernel.md):
+// Conventions (see docs/notes/int8-kernel.md and docs/FORMAT.md, "Quantized layers"):
 //   Y (M,N) = X (M,K) . W^T, with W int8 (N,K) in PyTorch (out,in) layout, values in [-127, 127].
 //   Activations enter as u8 = x + 128, x in [-128, 127]. The kernels accumulate sum_k u[i,k]*w[j,k] in int32;
 //   the true s8 x s8 dot product is acc - 128*colsum[j], colsum[j] = sum_k w[j,k], precomputed at pack time.

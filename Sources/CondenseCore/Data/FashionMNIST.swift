@@ -7,7 +7,7 @@ public enum FashionMNIST {
     public static let side = 28
     public static let features = 784
     public static let classes = 10
-    /// The validation split is the last this-many training images (DESIGN.md).
+    /// The validation split is the last this-many training images (the documented split: the last 5,000 training images).
     public static let validationCount = 5_000
 
     /// The directory to read: the explicit argument, else $CONDENSE_FASHION_DIR, else the Debian package's directory.
