@@ -18,7 +18,12 @@ public struct InspectReport: Codable {
     public init(path: String, allowNonFinite: Bool = false) throws {
         let h = try ModelFile.readHeader(path)
         _ = try ModelFile.read(path, allowNonFinite: allowNonFinite)
-        file = path
+        self.init(header: h)
+    }
+
+    /// The report for an already-read header (a Condense file's, or one made by `ModelHeader(model:…)`).
+    public init(header h: ModelHeader) {
+        file = h.file
         family = h.architecture.family
         architecture = (try? JSONDecoder().decode(JSONValue.self, from: Data(h.architecture.json().utf8))) ?? .null
         tensors = h.datasets

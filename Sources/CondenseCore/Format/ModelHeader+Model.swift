@@ -11,18 +11,3 @@ extension ModelHeader {
                   history: model.history, datasets: infos, quantization: model.quantized.mapValues(\.scheme))
     }
 }
-
-extension InspectReport {
-    /// The report for an already-read header (a Condense file's, or one made by `ModelHeader(model:…)`).
-    public init(header h: ModelHeader) {
-        file = h.file
-        family = h.architecture.family
-        architecture = (try? JSONDecoder().decode(JSONValue.self, from: Data(h.architecture.json().utf8))) ?? .null
-        tensors = h.datasets
-        parameters = h.parameterCount
-        bytes_on_disk = h.fileBytes
-        vocabulary_size = h.vocabulary?.count
-        history = h.history
-        quantized_layers = h.quantization.isEmpty ? nil : h.quantization.mapValues(\.rawValue)
-    }
-}
