@@ -53,30 +53,23 @@ final class OnnxGraphBuilder {
     /// Adds a float32 initializer (row-major `values` of `shape`).
     func constant(_ name: String, shape: [Int], floats values: [Float]) -> String {
         precondition(values.count == shape.reduce(1, *))
-        var t = Onnx_TensorProto()
-        t.name = name
-        t.dims = shape.map(Int64.init)
-        t.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
-        t.rawData = values.withUnsafeBytes { Data($0) }   // raw_data is little-endian; so is every target here
-        graph.initializer.append(t)
-        return name
+        return initializer(name, shape: shape, type: .float, values)
     }
 
     func constant(_ name: String, shape: [Int], int8 values: [Int8]) -> String {
-        var t = Onnx_TensorProto()
-        t.name = name
-        t.dims = shape.map(Int64.init)
-        t.dataType = Int32(Onnx_TensorProto.DataType.int8.rawValue)
-        t.rawData = values.withUnsafeBytes { Data($0) }
-        graph.initializer.append(t)
-        return name
+        initializer(name, shape: shape, type: .int8, values)
     }
 
     func constant(_ name: String, shape: [Int], int64 values: [Int64]) -> String {
+        initializer(name, shape: shape, type: .int64, values)
+    }
+
+    /// Appends an initializer holding `values` as raw little-endian bytes (every target here is little-endian).
+    private func initializer<T>(_ name: String, shape: [Int], type: Onnx_TensorProto.DataType, _ values: [T]) -> String {
         var t = Onnx_TensorProto()
         t.name = name
         t.dims = shape.map(Int64.init)
-        t.dataType = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+        t.dataType = Int32(type.rawValue)
         t.rawData = values.withUnsafeBytes { Data($0) }
         graph.initializer.append(t)
         return name
