@@ -4,7 +4,9 @@ import Foundation
 
 /// Measures every model on `data` (the report split, latency, GPT generation speed) and builds the same table as a
 /// run's report.md; the first model is the reference for deltas, % of params and speed-ups.
-public func compareModels(_ paths: [String], data spec: DataSpec, options: ReportOptions = ReportOptions()) throws -> RunReport {
+/// Each of `drafts` is also measured as the first model's speculative-decoding draft (GPTs only).
+public func compareModels(_ paths: [String], data spec: DataSpec, options: ReportOptions = ReportOptions(),
+                          drafts: [String] = []) throws -> RunReport {
     guard !paths.isEmpty else { throw FormatError(file: "report", "expected at least one model file") }
     guard ReportOptions.splits.contains(options.split) else {
         throw FormatError(file: "report", path: "--split", "expected val or test, found \"\(options.split)\"")
@@ -21,5 +23,17 @@ public func compareModels(_ paths: [String], data spec: DataSpec, options: Repor
     if Set(names).count < names.count { names = paths }
     var report = RunReport(names: names, stages: names.map { _ in nil }, measurements: rows, data: data.name, options: options)
     report.data_provenance = try data.provenance()
+    if !drafts.isEmpty {
+        guard case .gpt(let g) = header.architecture, let prompt = try measurer.generationPrompt(blockSize: g.block_size) else {
+            throw FormatError(file: paths[0], path: "--draft", "speculative decoding needs a GPT as the first model and text data")
+        }
+        guard options.generate_tokens > 0 else {
+            throw FormatError(file: "report", path: "--draft", "needs --generate-tokens ≥ 1 (the tokens each run generates)")
+        }
+        for d in drafts where !FileManager.default.fileExists(atPath: d) { throw FormatError(file: d, "no such file") }
+        report.speculative = try measureSpeculative(
+            targetPath: paths[0], drafts: drafts.map { DraftSpec(name: URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent, path: $0) },
+            prompt: prompt, tokens: options.generate_tokens, draftTokens: options.draft_tokens, rounds: min(options.latency_runs, 5))
+    }
     return report
 }

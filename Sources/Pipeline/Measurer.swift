@@ -54,8 +54,7 @@ public final class Measurer {
             m.latency_b1_ms = measureLatency(net, batch: 1, runs: options.latency_runs)
             m.latency_b64_ms = measureLatency(net, batch: 64, runs: options.latency_runs)
         }
-        if options.generate_tokens > 0, let gpt = net as? GPT, case .tokens(let tokens)? = splitData {
-            let prompt = Array(tokens.prefix(min(32, gpt.config.block_size)))
+        if options.generate_tokens > 0, let gpt = net as? GPT, let prompt = try generationPrompt(blockSize: gpt.config.block_size) {
             // greedy on the KV-cache engine (prefill + decode; the window shifts past block_size)
             let engine = DecodeEngine(gpt, batch: 1)
             _ = try Generate.generate(engine, prompts: [prompt], options: GenerationOptions(tokens: 4, sampling: .greedy))
@@ -63,6 +62,14 @@ public final class Measurer {
             m.generate_tokens_per_s = r.tokens_per_s
         }
         return m
+    }
+
+    /// The prompt of every generation timing: the report split's first 32 tokens (fewer when the block is shorter);
+    /// nil for data that is not text.
+    public func generationPrompt(blockSize: Int) throws -> [Int32]? {
+        if splitData == nil { splitData = try data.split(DataSplit(rawValue: options.split) ?? .test) }
+        guard case .tokens(let tokens)? = splitData else { return nil }
+        return Array(tokens.prefix(min(32, blockSize)))
     }
 }
 

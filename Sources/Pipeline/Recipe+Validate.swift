@@ -2,6 +2,7 @@
 import CondenseCore
 import Distill
 import Foundation
+import Generate
 import Interop
 import Prune
 import Quantize
@@ -18,6 +19,8 @@ extension Recipe {
         try need(report.eval_batches <= SizeLimits.maxBatches, "report.eval_batches", "at most \(SizeLimits.maxBatches)", report.eval_batches)
         try need(report.latency_runs <= 10_000, "report.latency_runs", "at most 10000", report.latency_runs)
         try need(report.generate_tokens <= 1 << 20, "report.generate_tokens", "at most \(1 << 20)", report.generate_tokens)
+        try need((1...SpeculativeOptions.maxDraftTokens).contains(report.draft_tokens), "report.draft_tokens",
+                 "1...\(SpeculativeOptions.maxDraftTokens)", report.draft_tokens)
         try checkStageOrder()
         for stage in stages {
             switch stage {

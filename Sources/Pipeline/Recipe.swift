@@ -31,6 +31,10 @@ public struct ReportOptions: Codable, Equatable, Sendable {
     public var latency_runs = 7
     /// GPT only: tokens generated at batch 1 (greedy) to time generation; 0 disables it.
     public var generate_tokens = 100
+    /// GPT only: measure each smaller GPT of the run (every stage's output and the scratch baseline's student) as a
+    /// speculative-decoding draft of the teacher, with `draft_tokens` proposals per teacher forward.
+    public var speculative = true
+    public var draft_tokens = 4
     /// Write the SVG plots beside report.md.
     public var plots = true
     public init() {}

@@ -45,6 +45,7 @@ extension RunReport {
     public var markdown: String {
         var s = "# Condense report" + (recipe.map { ": `\($0)`" } ?? "") + "\n\n"
         s += legend + "\n" + table + "\n"
+        s += speculativeMarkdown
         if !runs.isEmpty || !stages.isEmpty {
             s += "## Stages\n\n| # | stage | this run | stage wall time | params | val metric before → after | notes |\n|---:|---|---|---:|---:|---|---|\n"
             for (i, r) in stages.enumerated() {

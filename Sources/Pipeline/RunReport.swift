@@ -58,6 +58,8 @@ public struct RunReport: Codable, Sendable {
     /// The teacher's training curve (its run folder's log.jsonl), when the run folder is there.
     public var teacher_curve: JSONValue?
     public var plots: [String] = []
+    /// GPT runs: each draft measured against the reference with speculative decoding.
+    public var speculative: [SpeculativeRow]?
     public var latency_runs: Int
     public var cores: Int
     public var tool_version: String

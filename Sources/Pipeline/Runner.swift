@@ -128,6 +128,8 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
     var report = RunReport(recipe: recipe, names: models.map(\.name), stages: models.map(\.stage), measurements: rows,
                            stageReports: reports, outcomes: outcomes, wallSeconds: Date().timeIntervalSince(start))
     try cache.save()
+    report.speculative = try runDrafts(models: models, measurements: rows, stageReports: reports, measurer: measurer,
+                                       options: recipe.report, log: log)
     report.resolved_recipe = resolved
     report.data_provenance = provenance
     if !recipe.teacher.path.isEmpty {
@@ -160,4 +162,23 @@ func fileSize(_ path: String) -> Int? {
 func format(_ v: Double?, kind: MetricKind) -> String {
     guard let v else { return "n/a" }
     return kind == .accuracy ? String(format: "%.2f %%", v * 100) : String(format: "%.4f", v)
+}
+
+/// GPT runs: every model smaller than the teacher (each stage's output, then the scratch baseline's student when the
+/// distill stage trained one) measured as the teacher's speculative-decoding draft; nil when there is nothing to measure.
+func runDrafts(models: [(name: String, path: String, stage: String?)], measurements: [Measurement], stageReports: [StageReport],
+               measurer: Measurer, options: ReportOptions, log: (String) -> Void) throws -> [SpeculativeRow]? {
+    guard options.speculative, options.generate_tokens > 0, let ref = measurements.first, models.count > 1,
+          let arch = try? Architecture(json: ref.architecture, file: ref.file), case .gpt(let g) = arch,
+          let prompt = try measurer.generationPrompt(blockSize: g.block_size) else { return nil }
+    var drafts = zip(models, measurements).dropFirst().filter { $0.1.params < ref.params }.map { DraftSpec(name: $0.0.name, path: $0.0.path) }
+    for r in stageReports {
+        if case .string(let p)? = r.details["baseline"]?["model"], FileManager.default.fileExists(atPath: p) {
+            drafts.append(DraftSpec(name: "scratch baseline", path: p))
+        }
+    }
+    guard !drafts.isEmpty else { return nil }
+    log("report: \(drafts.count) drafts of \(models[0].name) with speculative decoding (K = \(options.draft_tokens))")
+    return try measureSpeculative(targetPath: models[0].path, drafts: drafts, prompt: prompt, tokens: options.generate_tokens,
+                                  draftTokens: options.draft_tokens, rounds: min(options.latency_runs, 5))
 }

@@ -3,6 +3,7 @@ import ArgumentParser
 import CondenseCore
 import Foundation
 import Interop
+import Generate
 import Pipeline
 
 struct Report: ParsableCommand {
@@ -23,6 +24,10 @@ struct Report: ParsableCommand {
     var latencyRuns = 7
     @Option(help: "GPT: tokens generated at batch 1 to time generation (0 disables it).")
     var generateTokens = 100
+    @Option(help: "GPT: a smaller GPT to measure as the first model's speculative-decoding draft (repeatable).")
+    var draft: [String] = []
+    @Option(help: "With --draft: tokens the draft proposes per target forward (1...64).")
+    var draftTokens = 4
     @Flag(help: "Skip the latency measurements.")
     var noLatency = false
     @Flag(help: "Print the report as JSON.")
@@ -36,12 +41,16 @@ struct Report: ParsableCommand {
             guard latencyRuns >= 1 else { throw ValidationError("--latency-runs: expected ≥ 1, found \(latencyRuns)") }
             guard evalBatches >= 0 else { throw ValidationError("--eval-batches: expected ≥ 0, found \(evalBatches)") }
             guard generateTokens >= 0 else { throw ValidationError("--generate-tokens: expected ≥ 0, found \(generateTokens)") }
+            guard (1...SpeculativeOptions.maxDraftTokens).contains(draftTokens) else {
+                throw ValidationError("--draft-tokens: expected 1...\(SpeculativeOptions.maxDraftTokens), found \(draftTokens)")
+            }
             var o = ReportOptions()
+            o.draft_tokens = draftTokens
             o.split = split; o.eval_batches = evalBatches; o.latency_runs = latencyRuns; o.generate_tokens = generateTokens
             o.latency = !noLatency
             let family = try ModelSource.readHeader(models[0]).architecture.family
             let spec = data.spec ?? DataSpec(name: family == "gpt" ? "shakespeare" : "fashion-mnist", directory: data.dataDir)
-            let r = try compareModels(models, data: spec, options: o)
+            let r = try compareModels(models, data: spec, options: o, drafts: draft)
             if let markdown {
                 let text = "# Condense report\n\n" + r.legend + "\n" + r.table
                 try writeAtomically(to: markdown) { tmp in try Data(text.utf8).write(to: URL(fileURLWithPath: tmp)) }
@@ -49,6 +58,7 @@ struct Report: ParsableCommand {
             if json { emit(r.json); return }
             emit(r.legend)
             emit(r.table)
+            if !r.speculativeMarkdown.isEmpty { emit(r.speculativeMarkdown) }
         }
     }
 }
