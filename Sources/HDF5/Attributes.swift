@@ -95,6 +95,61 @@ extension AttributeHolder {
         return String(cString: buf)
     }
 
+    /// Reads a one-dimensional array of strings, fixed-length (Keras 2's `weight_names`) or variable-length (Keras 3's,
+    /// h5py's object strings). An empty array of any type reads as []. At most `AttributeLimits.maxAttributes` entries.
+    public func stringArrayAttribute(_ name: String) throws -> [String] {
+        let a = try openAttribute(name)
+        let tid = H5Aget_type(a.id), sid = H5Aget_space(a.id)
+        defer { H5Tclose(tid); H5Sclose(sid) }
+        let n = Int(H5Sget_simple_extent_npoints(sid))
+        if n == 0 { return [] }
+        guard H5Tget_class(tid) == H5T_STRING else {
+            throw HDF5Error(file: file.path, path: path, "attribute '\(name)': expected strings, found \(DType.of(type: tid))")
+        }
+        guard n > 0, n <= AttributeLimits.maxAttributes, H5Sget_simple_extent_ndims(sid) <= 1 else {
+            throw HDF5Error(file: file.path, path: path, "attribute '\(name)': expected a list of at most \(AttributeLimits.maxAttributes) strings, found \(n) elements")
+        }
+        return H5Tis_variable_str(tid) > 0 ? try variableStrings(a.id, tid, n, name) : try fixedStrings(a.id, tid, n, name)
+    }
+
+    private func fixedStrings(_ aid: hid_t, _ tid: hid_t, _ n: Int, _ name: String) throws -> [String] {
+        let size = H5Tget_size(tid)
+        guard size >= 1, size <= 65_536, n * size <= AttributeLimits.maxStringBytes else {
+            throw HDF5Error(file: file.path, path: path, "attribute '\(name)': \(n) fixed-length strings of \(size) bytes exceed the limit")
+        }
+        var buf = [UInt8](repeating: 0, count: n * size)
+        guard H5Aread(aid, tid, &buf) >= 0 else { throw HDF5Error(file: file.path, path: path, "attribute '\(name)': read failed") }
+        return (0..<n).map { i in
+            let item = buf[(i * size)..<((i + 1) * size)]
+            return String(decoding: item.prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+
+    private func variableStrings(_ aid: hid_t, _ tid: hid_t, _ n: Int, _ name: String) throws -> [String] {
+        // Each element is a 16-byte global-heap reference; anything else is not what h5py writes.
+        let stored = Int(H5Aget_storage_size(aid))
+        guard stored >= n, stored <= 64 * n, [H5T_CSET_ASCII, H5T_CSET_UTF8].contains(H5Tget_cset(tid)) else {
+            throw HDF5Error(file: file.path, path: path, "attribute '\(name)': variable-length strings store \(stored) bytes for \(n) entries")
+        }
+        let mem = H5Tcopy(ch5_c_s1())
+        defer { H5Tclose(mem) }
+        H5Tset_size(mem, ch5_variable())
+        H5Tset_cset(mem, H5Tget_cset(tid))
+        var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
+        guard H5Aread(aid, mem, &ptrs) >= 0 else { throw HDF5Error(file: file.path, path: path, "attribute '\(name)': read failed") }
+        defer { for p in ptrs { if let p { H5free_memory(p) } } }
+        var total = 0
+        return try ptrs.map { p in
+            guard let p else { return "" }
+            let len = strnlen(p, AttributeLimits.maxStringBytes + 1)
+            total += len
+            guard total <= AttributeLimits.maxStringBytes else {
+                throw HDF5Error(file: file.path, path: path, "attribute '\(name)': strings longer than \(AttributeLimits.maxStringBytes) bytes in all")
+            }
+            return String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
+        }
+    }
+
     /// Reads a scalar integer attribute (any integer width, converted to Int64).
     public func intAttribute(_ name: String) throws -> Int64 {
         let a = try openAttribute(name)

@@ -45,12 +45,29 @@ enum KerasImport {
             guard root.kind(of: g) == .group else {
                 throw FormatError(file: file, path: g, "missing the weights of Dense layer '\(d.name)'")
             }
-            let paths = try root.group(g).allDatasetPaths()
-            func find(_ leaf: String) -> String? {
-                paths.first { $0.split(separator: "/").last.map { $0 == leaf || $0 == leaf + ":0" } ?? false }
-            }
-            return try tensors(root, group: g, names: [find("kernel") ?? "kernel", find("bias") ?? "bias"], layer: d, file: file)
+            return try tensors(root, group: g, names: try legacyWeightNames(root.group(g), layer: d, file: file), layer: d, file: file)
         }
+    }
+
+    /// A legacy layer group's weights in Keras's own order (kernel, then bias), as Keras finds them: by the group's
+    /// `weight_names` attribute (dataset paths inside the group), else by the datasets' leaf names.
+    private static func legacyWeightNames(_ g: Group, layer d: KerasDense, file: String) throws -> [String] {
+        if g.hasAttribute("weight_names") {
+            let names: [String]
+            do { names = try g.stringArrayAttribute("weight_names") } catch let e as HDF5Error {
+                throw FormatError(file: file, path: g.path + ".weight_names", e.message)
+            }
+            let expected = d.useBias ? 2 : 1
+            guard names.count == expected else {
+                throw FormatError(file: file, path: g.path + ".weight_names", "expected \(expected) weights (kernel\(d.useBias ? ", bias" : "")) for Dense '\(d.name)', found \(names)")
+            }
+            return names + (d.useBias ? [] : ["bias"])
+        }
+        let paths = try g.allDatasetPaths()
+        func find(_ leaf: String) -> String? {
+            paths.first { $0.split(separator: "/").last.map { $0 == leaf || $0 == leaf + ":0" } ?? false }
+        }
+        return [find("kernel") ?? "kernel", find("bias") ?? "bias"]
     }
 
     /// Kernel (in, out) and bias (out) of one Dense layer from `group/names[0]` and `group/names[1]`.

@@ -61,6 +61,26 @@ final class KerasImportTests: XCTestCase {
         for (k, v) in m.parameters { XCTAssertEqual(legacy.parameters[k]!.array, v.array, k) }
     }
 
+    /// Keras finds a legacy layer's weights by its `weight_names` attribute, in order, not by dataset names: a file
+    /// whose datasets are named W:0 / b:0 (listed as fixed-length byte strings, as Keras 2 writes them) loads exactly
+    /// as the original; a name that points nowhere, or a wrong count, is one error naming the attribute or dataset.
+    func testLegacyWeightsAreFoundByWeightNames() throws {
+        let dir = TestSupport.tempDir("keras-weight-names")
+        try TestSupport.tool("keras_legacy_variants.py", [Fixture.path("tiny-legacy.h5"), dir.path])
+        let good = try ModelSource.read(Fixture.path("tiny-legacy.h5"))
+        let renamed = try ModelSource.read(dir.appendingPathComponent("renamed.h5").path)
+        XCTAssertEqual(renamed.parameters.keys.sorted(), good.parameters.keys.sorted())
+        for (k, v) in good.parameters { XCTAssertEqual(renamed.parameters[k]!.array, v.array, k) }
+        let cases = [("dangling.h5", "model_weights/d0/nowhere/W:0: missing the kernel of Dense layer 'd0'"),
+                     ("extra.h5", "model_weights/d0.weight_names: expected 2 weights (kernel, bias) for Dense 'd0'")]
+        for (name, expected) in cases {
+            let path = dir.appendingPathComponent(name).path
+            XCTAssertThrowsError(try ModelSource.read(path), name) { e in
+                XCTAssertTrue("\(e)".contains(expected), "\(name): \(e)")
+            }
+        }
+    }
+
     func testInspectShowsTheMappedModelAndLeavesTheInputAlone() throws {
         let before = try Data(contentsOf: URL(fileURLWithPath: Fixture.path("tiny.keras")))
         let r = try TestSupport.condense(["inspect", Fixture.path("tiny.keras")])
