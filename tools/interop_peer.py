@@ -8,8 +8,11 @@
                                                                        --generate, greedy generate N tokens after IN's
                                                                        first row, printed as JSON {"tokens": [...]}
    python tools/interop_peer.py bench FLOAT.onnx INT8.onnx IN.h5 [--rounds 7] [--also INT8_ORT.onnx]
+                                  [--condense FLOAT.h5 INT8.h5 --data NAME]
                                                                        ORT latency: our float, our int8, and ORT's own
-                                                                       quantize_dynamic of our float export, alternating
+                                                                       quantize_dynamic of our float export, alternating;
+                                                                       with --condense, `condense report`'s batch-1 and
+                                                                       batch-64 latency of the same models in each round
 IN.h5 holds dataset `input` as `condense predict` reads it; OUT.h5 gets dataset `logits` (float32).
 """
 import json, os, sys, tempfile, time
@@ -75,7 +78,21 @@ def run_hf(folder, inp, out, generate):
             print(json.dumps({"tokens": g[0, x.shape[1]:].tolist()}))
 
 
-def bench(float_path, int8_path, inp, rounds, also=None):
+CONDENSE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".build", "release", "condense")
+
+
+def condense_latency(models, data):
+    """`condense report`'s in-process latency medians (ms) at batch 1 and 64 of each model, one subprocess."""
+    import subprocess
+    cmd = [CONDENSE, "report", *models, "--data", data, "--eval-batches", "1", "--generate-tokens", "0", "--json"]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{out.stderr}")
+    rows = json.loads(out.stdout)["models"]
+    return {r["file"]: (r["latency_b1_ms"], r["latency_b64_ms"]) for r in rows}
+
+
+def bench(float_path, int8_path, inp, rounds, also=None, condense=None, data=None):
     from onnxruntime.quantization import quantize_dynamic, QuantType
     x = read_input(inp)
     with tempfile.TemporaryDirectory() as d:
@@ -96,6 +113,10 @@ def bench(float_path, int8_path, inp, rounds, also=None):
                     s.run(None, f)
                     n += 1
                 times[k].append((time.perf_counter() - t0) / n * 1e3)
+            if condense:
+                for path, (b1, b64) in condense_latency(condense, data).items():
+                    times.setdefault(f"condense {path} batch 1", []).append(b1)
+                    times.setdefault(f"condense {path} batch 64", []).append(b64)
         print(json.dumps({k: {"median_ms": float(np.median(v)), "rounds_ms": v} for k, v in times.items()}))
 
 
@@ -112,7 +133,11 @@ def main():
         run_hf(a[1], a[2], a[3], gen)
     elif a[0] == "bench":
         r = int(a[a.index("--rounds") + 1]) if "--rounds" in a else 7
-        bench(a[1], a[2], a[3], r, a[a.index("--also") + 1] if "--also" in a else None)
+        cond = a[a.index("--condense") + 1:a.index("--condense") + 3] if "--condense" in a else None
+        data = a[a.index("--data") + 1] if "--data" in a else None
+        if cond and not data:
+            sys.exit("interop_peer.py: error: --condense needs --data NAME (the data set `condense report` measures on)")
+        bench(a[1], a[2], a[3], r, a[a.index("--also") + 1] if "--also" in a else None, cond, data)
     else:
         sys.exit(f"interop_peer.py: error: unknown command {a[0]!r}; expected keras, onnx, hf or bench")
 
