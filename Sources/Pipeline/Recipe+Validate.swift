@@ -88,11 +88,10 @@ extension Recipe {
     func validateDistill(_ c: DistillConfig) throws {
         do {
             try c.validate()
+        } catch let e as ConfigError {
+            throw FormatError(file: file, path: distillPath(e.key), e.message + line(distillPath(e.key)))
         } catch let e as FormatError {
-            // DistillConfig names its keys bare ("alpha", "lr"); give them their recipe path and line.
-            let key = e.path ?? ""
-            let top = (try? JSONValue(encoding: DistillConfig()))?[key] != nil
-            let path = key.isEmpty ? "distill" : top ? "distill.\(key)" : "distill.train.\(key)"
+            let path = distillPath(e.path ?? "")
             throw FormatError(file: file, path: path, e.message + line(path))
         }
         try need(c.train.epochs >= 0, "distill.train.epochs", "≥ 0", c.train.epochs)
@@ -101,6 +100,12 @@ extension Recipe {
         try need(c.train.eval_batches >= 0, "distill.train.eval_batches", "≥ 0", c.train.eval_batches)
         try need(c.train.checkpoint_every >= 0, "distill.train.checkpoint_every", "≥ 0", c.train.checkpoint_every)
         try need(c.train.log_every >= 1, "distill.train.log_every", "≥ 1", c.train.log_every)
+    }
+
+    /// DistillConfig names its keys bare ("alpha", "lr"); their recipe path ("distill.alpha", "distill.train.lr").
+    func distillPath(_ key: String) -> String {
+        let top = (try? JSONValue(encoding: DistillConfig()))?[key] != nil
+        return key.isEmpty ? "distill" : top ? "distill.\(key)" : "distill.train.\(key)"
     }
 
     func validateQuantize(_ c: QuantizeConfig) throws {

@@ -95,7 +95,6 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
             var run = DistillRunOptions(runDir: runDir, resume: true, quiet: options.quiet)
             run.log = options.quiet ? { _ in } : log
             (result, report) = try distill(student: model, teacher: teacherModel!, config: c, data: data, run: run)
-            report.details = attachCurves(report.details, runDir: runDir)
         case .quantize(let c):
             (result, report) = try quantize(model, config: c, data: data)
         }
@@ -140,9 +139,8 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
     return RunSummary(report: report, outcomes: outcomes, reportJSON: json, reportMarkdown: md)
 }
 
-/// The distillation run's curves (final run, and the scratch baseline when there is one) from its log.jsonl files.
-func attachCurves(_ details: JSONValue, runDir: String,
-                  runs: [(String, String)] = [("curve", "final/"), ("baseline_curve", "baseline/")]) -> JSONValue {
+/// Curves from training runs' log.jsonl files (the teacher's: `runs` names the key and the sub-folder).
+func attachCurves(_ details: JSONValue, runDir: String, runs: [(String, String)]) -> JSONValue {
     guard case .object(var d) = details else { return details }
     for (key, sub) in runs {
         guard let text = try? String(contentsOfFile: runDir + "/\(sub)log.jsonl", encoding: .utf8) else { continue }
