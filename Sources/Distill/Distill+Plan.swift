@@ -10,6 +10,8 @@ struct DistillPlan {
     let data: TaskData
     let run: DistillRunOptions
     let method: DistillMethod
+    /// The sequence method's transfer set, as the report states it.
+    let transfer: TransferSummary?
     let dir: String
     let log: (String) -> Void
     /// The teacher the methods see: one network, an ensemble, or either behind the cache.
@@ -32,7 +34,6 @@ struct DistillPlan {
         for t in teachers { try checkPair(student: student, teacher: t, data: data) }
         try checkHidden(config, student: student, teachers: teachers)
         self.student = student; self.teachers = teachers; self.config = config; self.data = data; self.run = run
-        method = distillMethod(config.method)
         dir = run.runDir.isEmpty
             ? FileManager.default.temporaryDirectory.appendingPathComponent("condense-distill-\(getpid())-\(UUID().uuidString.prefix(8))").path
             : run.runDir
@@ -41,7 +42,7 @@ struct DistillPlan {
             throw FormatError(file: dir, "an earlier distillation run is here; pass --resume to continue it or --force to start over")
         }
         try OwnedFolder.prepare(dir, kind: "distill-run", force: false,
-                                entries: ["sweep.json", "search", "final", "baseline", "teacher-cache.h5"])
+                                entries: ["sweep.json", "search", "final", "baseline", "teacher-cache.h5", "transfer-set.h5"])
         studentContext = makeNetwork(student).context
         total = totalSteps(config.train, data: data)
         resolved = try JSONValue(encoding: config)
@@ -50,6 +51,13 @@ struct DistillPlan {
         let (served, perRow) = try Self.cacheOrOnline(online, config: config, data: data, dir: dir, context: studentContext,
                                                       total: total, log: log)
         teacher = served; onlineRowSeconds = perRow; weights = online.weights
+        if config.method == .sequence {
+            let (set, summary) = try TransferSet.prepare(config, teachers: teachers, scorer: online, student: student, data: data, dir: dir)
+            log("transfer set: \(summary.origin) \(summary.path) (\(set.count) sequences of \(set.length) tokens)")
+            method = SequenceMethod(set: set); transfer = summary
+        } else {
+            method = distillMethod(config.method); transfer = nil
+        }
         let val = try data.split(.val)
         valSplit = val
         let evalBatches = config.train.eval_batches

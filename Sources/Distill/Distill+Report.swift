@@ -50,6 +50,7 @@ extension DistillPlan {
         d.baseline_curve = baseline?.1
         d.cache = cacheSummary()
         d.hidden = try hiddenSummary()
+        d.transfer = transfer
         if config.method == .hard { d.hard = .init(mix: config.hard_mix, temperature: config.hard_temperature) }
         return d
     }

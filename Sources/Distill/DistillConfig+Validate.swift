@@ -8,6 +8,9 @@ extension DistillConfig {
         ("alpha", .soft), ("temperature", .soft), ("divergence", .soft), ("jsd_beta", .soft), ("alpha_grid", .soft),
         ("temperature_grid", .soft), ("hidden_loss", .soft), ("hidden_weight", .soft), ("hidden_map", .soft),
         ("hard_mix", .hard), ("hard_temperature", .hard),
+        ("prompt_length", .sequence), ("continuation_length", .sequence), ("samples_per_prompt", .sequence),
+        ("transfer_tokens", .sequence), ("generate_temperature", .sequence), ("generate_top_p", .sequence),
+        ("transfer_set", .sequence),
     ]
 
     /// Checks every value; errors name the option, what was expected and what was found.
@@ -32,6 +35,16 @@ extension DistillConfig {
         try need(hidden_map.allSatisfy { $0 >= -1 }, "hidden_map", "teacher block indices (or -1 for none)", hidden_map)
         try need(hard_mix >= 0 && hard_mix <= 1, "hard_mix", "a weight in [0, 1]", hard_mix)
         try need(hard_temperature >= 0 && hard_temperature.isFinite, "hard_temperature", "a number ≥ 0 (0: the top-1 token)", hard_temperature)
+        try need(prompt_length >= 1, "prompt_length", "≥ 1", prompt_length)
+        try need(continuation_length >= 1, "continuation_length", "≥ 1", continuation_length)
+        try need(samples_per_prompt >= 1, "samples_per_prompt", "N ≥ 1 samples per prompt", samples_per_prompt)
+        try need(samples_per_prompt <= 64, "samples_per_prompt", "at most 64 samples per prompt", samples_per_prompt)
+        try need(transfer_tokens >= 1 && transfer_tokens <= 100_000_000, "transfer_tokens", "a token budget in 1...100000000", transfer_tokens)
+        try need(generate_temperature > 0 && generate_temperature.isFinite, "generate_temperature", "a number > 0", generate_temperature)
+        try need(generate_top_p > 0 && generate_top_p <= 1, "generate_top_p", "a number in (0, 1]", generate_top_p)
+        try need(!(method == .sequence && (augment || cache_teacher)), "method",
+                 "soft or hard with --augment or --cache-teacher (the sequence method trains on the teacher's text, with no teacher outputs per batch)",
+                 method.rawValue)
         if !teacher_weights.isEmpty { _ = try EnsembleTeacher.normalised(teacher_weights, count: teacher_weights.count) }
         try need(!(hidden_loss != .none && cache_teacher), "hidden_loss",
                  "none with --cache-teacher (the hidden-state loss needs the teacher's hidden states, which --cache-teacher does not keep; drop --cache-teacher or set hidden_loss: none)",

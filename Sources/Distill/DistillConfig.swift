@@ -40,6 +40,9 @@ public enum DistillMethodName: String, Codable, CaseIterable, Sendable {
     case soft
     /// The teacher's answers replace the labels: its top-1 class, or for text a token sampled at hard_temperature.
     case hard
+    /// Text: the teacher writes a transfer set from prompts of the training split (best of N samples per prompt by
+    /// its length-normalised log-likelihood), and the student is fine-tuned on it with cross-entropy.
+    case sequence
 }
 
 public struct DistillConfig: Codable, Equatable, Sendable {
@@ -84,6 +87,20 @@ public struct DistillConfig: Codable, Equatable, Sendable {
     /// hard, text: the temperature at which the teacher's token is sampled (seeded); 0 takes its top-1. Images
     /// always take the top-1 class.
     public var hard_temperature = 1.0
+    /// sequence: tokens of each prompt, drawn from the training split (< the block size).
+    public var prompt_length = 16
+    /// sequence: tokens the teacher writes after each prompt (prompt + continuation ≤ the block sizes).
+    public var continuation_length = 48
+    /// sequence: samples per prompt, N ≥ 1; the best by the teacher's length-normalised log-likelihood is kept.
+    public var samples_per_prompt = 4
+    /// sequence: the token budget of the kept continuations (prompts = ⌈budget / continuation_length⌉).
+    public var transfer_tokens = 32_768
+    /// sequence: the teacher's sampling temperature (> 0) and top-p (in (0, 1]).
+    public var generate_temperature = 1.0
+    public var generate_top_p = 1.0
+    /// sequence: a transfer set written elsewhere (a text file, e.g. from an API teacher) instead of generating one;
+    /// "" generates it into RUN_DIR/transfer-set.h5, reused while its key (teacher, data, options, seed) is unchanged.
+    public var transfer_set = ""
     /// Ensembles: one weight per teacher (normalised to sum 1); [] = equal weights.
     public var teacher_weights: [Double] = []
     /// "none" or "scratch": also train the student architecture from random init with task loss on the same budget.

@@ -84,6 +84,7 @@ public struct DistillDetails: Codable, Sendable {
     public var cache: CacheSummary?
     public var hidden: HiddenSummary?
     public var hard: HardSummary?
+    public var transfer: TransferSummary?
     /// The final run's curve, and the scratch baseline's.
     public var curve: [CurvePoint]
     public var baseline_curve: [CurvePoint]?

@@ -21,7 +21,7 @@ struct DistillCommand: ParsableCommand {
     @OptionGroup(title: "Data (training, and the α/T search on its validation split)")
     var data: DataArguments
 
-    @Option(help: "Method: soft (logit KD + task loss, α and T searched) or hard (the teacher's labels).")
+    @Option(help: "Method: soft (logit KD + task loss, α and T searched), hard (the teacher's labels) or sequence (text: fine-tune on the teacher's best-of-N samples).")
     var method = "soft"
     @Option(help: "soft: distillation weight α: auto or a number in [0, 1].")
     var alpha: String?
@@ -39,6 +39,20 @@ struct DistillCommand: ParsableCommand {
     var hardMix: Double?
     @Option(help: "hard, text: temperature at which the teacher's token is sampled (seeded); 0 takes its top-1.")
     var hardTemperature: Double?
+    @Option(help: "sequence: prompt tokens drawn from the training split (< the block size).")
+    var promptLength: Int?
+    @Option(help: "sequence: tokens the teacher writes after each prompt.")
+    var continuationLength: Int?
+    @Option(name: .customLong("samples-per-prompt"), help: "sequence: N samples per prompt; the best by the teacher's mean log-likelihood is kept.")
+    var samplesPerPrompt: Int?
+    @Option(help: "sequence: token budget of the kept continuations.")
+    var transferTokens: Int?
+    @Option(help: "sequence: the teacher's sampling temperature (> 0).")
+    var generateTemperature: Double?
+    @Option(help: "sequence: the teacher's top-p, in (0, 1].")
+    var generateTopP: Double?
+    @Option(help: "sequence: a transfer set written elsewhere (UTF-8 text in the model's vocabulary) instead of generating one.")
+    var transferSet: String?
     @Option(help: "Share of the step budget the search may use, in [0, 1).")
     var searchShare: Double?
     @Option(help: "Successive-halving factor: keep the best 1/η per rung.")
@@ -76,13 +90,17 @@ struct DistillCommand: ParsableCommand {
          ("--jsd-beta", jsdBeta != nil, .soft), ("--alpha-grid", alphaGrid != nil, .soft),
          ("--temperature-grid", temperatureGrid != nil, .soft), ("--hidden-loss", hiddenLoss != nil, .soft),
          ("--hidden-weight", hiddenWeight != nil, .soft), ("--hidden-map", hiddenMap != nil, .soft),
-         ("--hard-mix", hardMix != nil, .hard), ("--hard-temperature", hardTemperature != nil, .hard)]
+         ("--hard-mix", hardMix != nil, .hard), ("--hard-temperature", hardTemperature != nil, .hard),
+         ("--prompt-length", promptLength != nil, .sequence), ("--continuation-length", continuationLength != nil, .sequence),
+         ("--samples-per-prompt", samplesPerPrompt != nil, .sequence), ("--transfer-tokens", transferTokens != nil, .sequence),
+         ("--generate-temperature", generateTemperature != nil, .sequence), ("--generate-top-p", generateTopP != nil, .sequence),
+         ("--transfer-set", transferSet != nil, .sequence)]
     }
 
     func config() throws -> DistillConfig {
         var c = DistillConfig()
         guard let m = DistillMethodName(rawValue: method) else {
-            throw ValidationError("distill: --method: expected \(DistillMethodName.allCases.map(\.rawValue).joined(separator: " or ")), found \"\(method)\"")
+            throw ValidationError("distill: --method: expected \(DistillMethodName.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(method)\"")
         }
         c.method = m
         for o in methodOptions where o.given && o.method != m {
@@ -91,6 +109,13 @@ struct DistillCommand: ParsableCommand {
         try applySoft(&c)
         if let v = hardMix { c.hard_mix = v }
         if let v = hardTemperature { c.hard_temperature = v }
+        if let v = promptLength { c.prompt_length = v }
+        if let v = continuationLength { c.continuation_length = v }
+        if let v = samplesPerPrompt { c.samples_per_prompt = v }
+        if let v = transferTokens { c.transfer_tokens = v }
+        if let v = generateTemperature { c.generate_temperature = v }
+        if let v = generateTopP { c.generate_top_p = v }
+        if let v = transferSet { c.transfer_set = v }
         if let w = teacherWeights { c.teacher_weights = try numbers(w, "teacher-weights") }
         if let v = searchShare { c.search_share = v }
         if let v = searchEta { c.search_eta = v }

@@ -85,3 +85,33 @@ import TestSupport
         #expect(worst <= 1e-6, "largest train-loss difference between the runs: \(worst)")
     }
 }
+
+@Suite struct SequenceResumeTests {
+    /// Sequence-level distillation: the transfer set is generated from the seed (so the reference run and the killed
+    /// one fine-tune on the same set) and its batches come from (seed, step, micro-batch): a killed run resumes onto
+    /// the same trajectory.
+    @Test func killedSequenceRunResumesOnTheSameTrajectory() throws {
+        let dir = TestSupport.tempDir("distill-seq-resume")
+        let student = dir.appendingPathComponent("s.h5").path, teacher = dir.appendingPathComponent("t.h5").path
+        let v = try CharCorpus().vocabulary.count
+        func gpt(_ layers: Int, _ seed: UInt64) -> ModelFile {
+            makeNetwork(.gpt(GPTConfig(n_layer: layers, n_head: 2, head_dim: 4, n_embd: 8, ffn_hidden: 16, block_size: 8,
+                                       vocab_size: v, bias: true, tie_embeddings: true, dropout: 0)), seed: seed).modelFile()
+        }
+        try gpt(1, 1).write(to: student)
+        try gpt(2, 2).write(to: teacher)
+        let args = ["distill", student, "--teacher", teacher, "--method", "sequence", "--prompt-length", "2",
+                    "--continuation-length", "6", "--samples-per-prompt", "2", "--transfer-tokens", "120",
+                    "--steps", "400", "--batch-size", "4", "--checkpoint-every", "40", "--eval-every", "0",
+                    "--eval-batches", "2", "--log-every", "1", "--warmup-steps", "10", "--seed", "7"]
+        let r = try TestSupport.killAndResume(args, in: dir) { $0.appendingPathComponent("final/log.jsonl") }
+        #expect(r.reference.count == 400)
+        #expect(r.killed, "the run finished before it could be killed")
+        #expect(r.resume.status == 0 && r.resume.stderr.contains("resumed from"), "\(r.resume.stderr)")
+        #expect(r.resume.stderr.contains("transfer set: reused"), "the resumed run reuses its transfer set: \(r.resume.stderr)")
+        #expect(r.resumed.count == 400)
+        let worst = r.reference.map { abs($0.value - (r.resumed[$0.key] ?? .infinity)) }.max() ?? .infinity
+        // bit-identical in principle, as TrainCommandTests explains; 1e-6 is a margin, not a rounding bound
+        #expect(worst <= 1e-6, "largest train-loss difference between the runs: \(worst)")
+    }
+}

@@ -28,10 +28,10 @@ struct MethodRun {
     var extra: ParameterStore?
 }
 
-/// The method a config names.
+/// The method a config names (the sequence method is built by the plan, with its transfer set).
 func distillMethod(_ name: DistillMethodName) -> DistillMethod {
     switch name {
-    case .soft: return SoftMethod()
+    case .soft, .sequence: return SoftMethod()
     case .hard: return HardMethod()
     }
 }
