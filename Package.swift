@@ -48,7 +48,7 @@ let package = Package(
 
         // One module per stage, each with one public entry point.
         .target(name: "Prune", dependencies: ["CondenseCore", "HDF5"], swiftSettings: hotSwiftFlags),
-        .target(name: "Distill", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
+        .target(name: "Distill", dependencies: ["CondenseCore", "Generate"], swiftSettings: hotSwiftFlags),
         .target(name: "Quantize", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
         // Inference over GPTs: KV cache, batched prefill and decode, samplers, speculative decoding.
         .target(name: "Generate", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "CondenseCoreTests", dependencies: ["CondenseCore", "HDF5", "TestSupport"]),
         .testTarget(name: "CInt8Tests", dependencies: ["CInt8"]),
         .testTarget(name: "PruneTests", dependencies: ["Prune", "CondenseCore", "TestSupport"]),
-        .testTarget(name: "DistillTests", dependencies: ["Distill", "CondenseCore", "TestSupport"]),
+        .testTarget(name: "DistillTests", dependencies: ["Distill", "CondenseCore", "Generate", "HDF5", "TestSupport"]),
         .testTarget(name: "QuantizeTests", dependencies: ["Quantize", "CondenseCore", "TestSupport"]),
         .testTarget(name: "GenerateTests", dependencies: ["Generate", "CondenseCore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CondenseCore", "TestSupport"]),

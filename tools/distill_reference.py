@@ -2,6 +2,7 @@
 # distill_reference: an independent numpy (float64) reference of the distillation loss, its gradient by central differences.
 """Usage: distill_reference.py IN.bin ROWS COLS ALPHA T DIVERGENCE BETA [TOPK]
        distill_reference.py hidden IN.bin ROWS CS CT KIND PROJ
+       distill_reference.py hard IN.bin ROWS COLS MIX TAU
 
 IN.bin holds float32, row-major: student logits (ROWS, COLS), teacher logits (ROWS, COLS), targets (ROWS) as floats
 (-1 ignores a row). Prints JSON {"loss", "divergence", "ce", "grad": [ROWS*COLS]}, where
@@ -20,6 +21,13 @@ h_s (ROWS, CS), teacher hidden states h_t (ROWS, CT), then, with PROJ = 1, the p
 (ROWS) as floats (-1 ignores a row). With x = P h_s (h_s when PROJ = 0), per row
     cosine: 1 - x.t / (|x| |t|)        mse: |x - t|^2 / |t|^2,
 averaged over the counted rows. Prints JSON {"loss", "grad_hs": [ROWS*CS], "grad_w": [CT*CS]} (central differences).
+
+The hard mode checks hard-label distillation. IN.bin holds float32: student logits (ROWS, COLS), teacher logits
+(ROWS, COLS), targets (ROWS) as floats (-1 ignores a row), then one uniform u in [0, 1) per row. The teacher's
+label of a row is its first largest logit when TAU = 0, else the class j whose interval of the cumulative
+softmax(z_t/TAU), in class order, holds u. With lambda = MIX,
+    L = mean over counted rows of -(lambda * log q[y] + (1 - lambda) * log q[teacher label]),  q = softmax(z_s).
+Prints JSON {"loss", "labels": [ROWS], "grad": [ROWS*COLS]} (central differences).
 """
 import json
 import sys
@@ -110,9 +118,44 @@ def hidden_main(args):
     print(json.dumps(out))
 
 
+def teacher_labels(zt, u, tau):
+    labels = []
+    for i in range(zt.shape[0]):
+        if tau == 0:
+            labels.append(int(np.argmax(zt[i])))
+            continue
+        e = np.exp((zt[i] - zt[i].max()) / tau)
+        cum = np.cumsum(e)
+        j = int(np.searchsorted(cum, u[i] * cum[-1], side="right"))
+        labels.append(min(j, zt.shape[1] - 1))
+    return np.array(labels)
+
+
+def hard_loss(zs, y, labels, mix):
+    keep = y >= 0
+    ls = log_softmax(zs[keep])
+    yk, lk = y[keep].astype(int), labels[keep]
+    r = np.arange(len(yk))
+    return (-(mix * ls[r, yk] + (1 - mix) * ls[r, lk])).mean()
+
+
+def hard_main(args):
+    path, rows, cols, mix, tau = args
+    rows, cols, mix, tau = int(rows), int(cols), float(mix), float(tau)
+    raw = np.fromfile(path, dtype=np.float32).astype(np.float64)
+    n = rows * cols
+    zs, zt = raw[:n].reshape(rows, cols), raw[n:2 * n].reshape(rows, cols)
+    y, u = raw[2 * n:2 * n + rows], raw[2 * n + rows:2 * n + 2 * rows]
+    labels = teacher_labels(zt, u, tau)
+    f = lambda: hard_loss(zs, y, labels, mix)
+    print(json.dumps({"loss": f(), "labels": labels.tolist(), "grad": central(f, zs, 1e-5).ravel().tolist()}))
+
+
 def main():
     if sys.argv[1] == "hidden":
         return hidden_main(sys.argv[2:8])
+    if sys.argv[1] == "hard":
+        return hard_main(sys.argv[2:7])
     path, rows, cols, alpha, t, div, beta = sys.argv[1:8]
     rows, cols, alpha, t, beta = int(rows), int(cols), float(alpha), float(t), float(beta)
     topk = int(sys.argv[8]) if len(sys.argv) > 8 else 0

@@ -1,4 +1,5 @@
-// Distill: the stage's entry point: check, α/T search, the full distillation run via Trainer, optional baseline, report.
+// Distill: the stage's entry point: plan (checks, run folder, teacher), the method's search, the final run, the
+// optional baseline, and the report with its typed DistillDetails.
 import CondenseCore
 import Foundation
 
@@ -15,171 +16,24 @@ public struct DistillRunOptions {
     }
 }
 
-/// Distills `student` from `teacher` on `data`. Neither input is mutated. The returned model is the best of the
-/// final run by validation metric, with a "distill" history record; the report's metrics are on the validation split.
+/// Distills `student` from `teacher` on `data` (one teacher: `distill(student:teachers:…)` with one member).
 public func distill(student: ModelFile, teacher: ModelFile, config: DistillConfig, data: TaskData,
                     run: DistillRunOptions = DistillRunOptions()) throws -> (ModelFile, StageReport) {
+    try distill(student: student, teachers: [teacher], config: config, data: data, run: run)
+}
+
+/// Distills `student` from the ensemble of `teachers` (weights `config.teacher_weights`, equal when empty) on
+/// `data`, by `config.method`. No input is mutated. The returned model is the best of the final run by validation
+/// metric, with a "distill" history record; the report's metrics are on the validation split and its details are a
+/// `DistillDetails`.
+public func distill(student: ModelFile, teachers: [ModelFile], config: DistillConfig, data: TaskData,
+                    run: DistillRunOptions = DistillRunOptions()) throws -> (ModelFile, StageReport) {
     let start = Date()
-    try config.validate()
-    try checkPair(student: student, teacher: teacher, data: data)
-    if config.hidden_loss != .none {
-        guard case .gpt(let sc) = student.architecture, case .gpt(let tc) = teacher.architecture else {
-            throw FormatError(file: "distill", path: "hidden_loss",
-                              "the hidden-state loss is implemented for GPT students (block outputs); this is a \(student.architecture.family) model, so set hidden_loss: none")
-        }
-        _ = try hiddenPairs(config, student: sc, teacher: tc)
-    }
-    let dir = run.runDir.isEmpty
-        ? FileManager.default.temporaryDirectory.appendingPathComponent("condense-distill-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        : run.runDir
-    let log: (String) -> Void = run.log ?? { s in if !run.quiet { FileHandle.standardError.write(Data((s + "\n").utf8)) } }
-    let sweepPath = dir + "/sweep.json"
-    if !run.resume, FileManager.default.fileExists(atPath: sweepPath) || FileManager.default.fileExists(atPath: dir + "/final/checkpoint.h5") {
-        throw FormatError(file: dir, "an earlier distillation run is here; pass --resume to continue it or --force to start over")
-    }
-    try OwnedFolder.prepare(dir, kind: "distill-run", force: false,
-                            entries: ["sweep.json", "search", "final", "baseline", "teacher-cache.h5"])
-
-    // The teacher: online, or from the cache.
-    let teacherNet = makeNetwork(teacher)
-    let source: TeacherSource
-    var onlineRowSeconds: Double?
-    let topK = config.cacheTopK(outputs: teacherNet.outputs)
-    if config.cache_teacher {
-        let path = config.cache_path.isEmpty ? dir + "/teacher-cache.h5" : config.cache_path
-        // Text: the windows of the batches the search and the final run draw (both replay the same sampler).
-        let total = totalSteps(config.train, data: data)
-        let plan = plannedSearch(config.candidates, eta: config.search_eta, budget: Int(Double(total) * config.search_share))
-        let textBatches = max(total - plan.steps, plan.largestRung, 1) * config.train.grad_accum
-        let cache = try CachedTeacher.open(path: path, teacher: teacher, net: teacherNet, data: data, topK: topK,
-                                           batch: config.train.batch_size, context: makeNetwork(student).context,
-                                           seed: config.seed, textBatches: textBatches)
-        onlineRowSeconds = timeOnlineTeacher(teacherNet, data: data, batch: config.train.batch_size,
-                                             context: makeNetwork(student).context)
-        let what = topK.map { "top-\($0) log-probabilities" } ?? "full distributions"
-        log(cache.reused ? "teacher cache: reused \(path) (\(what))"
-                         : String(format: "teacher cache: built %@ (%@) in %.1f s", path, what, cache.buildSeconds))
-        source = cache
-    } else {
-        source = TeacherSource(net: teacherNet)
-    }
-
-    let valSplit = try data.split(.val)
-    let evalBatches = config.train.eval_batches
-    let teacherVal = try evaluate(teacherNet, on: valSplit, splitName: "val", context: teacherNet.context, maxBatches: evalBatches)
-    let studentContext = makeNetwork(student).context
-    let before = try evaluate(makeNetwork(student), on: valSplit, splitName: "val", context: studentContext, maxBatches: evalBatches)
-    let total = totalSteps(config.train, data: data)
-    let resolved = try JSONValue(encoding: config)
-
-    // 1. The α/T search, within search_share of the budget.
-    let candidates = config.candidates
-    let done = (try? JSONDecoder().decode([SweepRow].self, from: Data(contentsOf: URL(fileURLWithPath: sweepPath)))) ?? []
-    let searchBudget = Int(Double(total) * config.search_share)
-    let search = try successiveHalving(
-        candidates, eta: config.search_eta, budget: searchBudget, metric: data.metricKind, done: done,
-        record: { rows in try JSONEncoder().encode(rows).write(to: URL(fileURLWithPath: sweepPath), options: .atomic) },
-        train: { c, steps, rung in
-            let t0 = Date()
-            var o = config.train
-            o.steps = steps; o.epochs = 0; o.eval_every = 0; o.checkpoint_every = 0; o.log_every = max(steps, 1)
-            o.warmup_steps = min(o.warmup_steps, steps / 5)
-            let runDir = dir + "/search/r\(rung)-a\(c.alpha)-t\(c.temperature)"
-            try? FileManager.default.removeItem(atPath: runDir)
-            let r = try trainStudent(copyOf: student, data: data, options: o, config: config, candidate: c, source: source,
-                                     runDir: runDir, resolved: resolved, resume: false, quiet: true)
-            try? FileManager.default.removeItem(atPath: runDir)
-            let e = r.last!
-            log(String(format: "search rung %d: α=%g T=%g, %d steps: val %@ %.4f (loss %.4f)", rung, c.alpha, c.temperature, steps,
-                       data.metricKind.rawValue, e.metric, e.loss))
-            return (e, Date().timeIntervalSince(t0))
-        })
-    let win = search.winner
-    if !search.rows.isEmpty { log("search: chose α=\(win.alpha), T=\(win.temperature) (\(search.steps) steps)") }
-
-    // 2. The full run with the winner, on the rest of the budget.
-    var o = config.train
-    o.steps = max(1, total - search.steps); o.epochs = 0
-    var finalConfig = resolved
-    if case .object(var m) = finalConfig { m["chosen"] = try JSONValue(encoding: win); finalConfig = .object(m) }
-    let final = try trainStudent(copyOf: student, data: data, options: o, config: config, candidate: win, source: source,
-                                 runDir: dir + "/final", resolved: finalConfig, resume: run.resume, quiet: run.quiet,
-                                 vocabulary: student.vocabulary)
-    var out = try ModelFile.read(dir + "/final/best.h5")
-    out.vocabulary = student.vocabulary
-    let after = try evaluate(makeNetwork(out), on: valSplit, splitName: "val", context: studentContext, maxBatches: evalBatches)
-
-    // 3. The scratch baseline: same architecture, random init, task loss only (no augmentation), the same total budget.
-    var baseline: JSONValue = .null
-    if config.baseline == "scratch" {
-        var plain = config
-        plain.augment = false
-        plain.hidden_loss = .none
-        var bo = config.train
-        bo.steps = total; bo.epochs = 0
-        let fresh = makeNetwork(student.architecture, seed: config.seed).modelFile()
-        let r = try trainStudent(copyOf: fresh, data: data, options: bo, config: plain, candidate: Candidate(alpha: 0, temperature: 1),
-                                 source: source, runDir: dir + "/baseline", resolved: resolved, resume: run.resume,
-                                 quiet: run.quiet, vocabulary: student.vocabulary)
-        let bestNet = makeNetwork(try ModelFile.read(dir + "/baseline/best.h5"))
-        let e = try evaluate(bestNet, on: valSplit, splitName: "val", context: studentContext, maxBatches: evalBatches)
-        baseline = .object(["val": try JSONValue(encoding: e), "steps": .number(Double(r.steps)), "seen": .number(Double(r.seen)),
-                            "seconds": .number(r.seconds), "model": .string(dir + "/baseline/best.h5")])
-    }
-
-    // 4. The report.
-    let gap = teacherVal.metric - before.metric
-    let recovered: JSONValue = abs(gap) > 1e-12 ? .number((after.metric - before.metric) / gap) : .null
-    let unitsPerStep = data.metricKind == .accuracy ? config.train.batch_size : config.train.batch_size * studentContext
-    let searchSeen = search.steps * config.train.grad_accum * unitsPerStep
-    var details: [String: JSONValue] = [
-        "teacher": .object(["val": try JSONValue(encoding: teacherVal), "params": .number(Double(teacher.parameterCount)),
-                            "digest": .string(modelDigest(teacher))]),
-        "student_before": try JSONValue(encoding: before),
-        "student_after": try JSONValue(encoding: after),
-        "gap_recovered": recovered,
-        "chosen": .object(["alpha": .number(win.alpha), "temperature": .number(win.temperature)]),
-        "sweep": try JSONValue(encoding: search.rows),
-        "search": .object(["steps": .number(Double(search.steps)), "rung0_steps": .number(Double(search.rung0_steps)),
-                           "seconds": .number(search.seconds), "candidates": .number(Double(candidates.count)),
-                           "eta": .number(Double(config.search_eta))]),
-        "final": .object(["steps": .number(Double(final.steps)), "best_step": final.bestStep.map { .number(Double($0)) } ?? .null,
-                          "seconds": .number(final.seconds), "resumed": .bool(final.resumed)]),
-        "total_steps": .number(Double(total)),
-        "seen": .number(Double(searchSeen + final.seen)),
-        "seen_unit": .string(data.metricKind == .accuracy ? "examples" : "tokens"),
-        "teacher_seconds": .number(source.seconds),
-        "baseline": baseline,
-        "run_dir": .string(dir),
-    ]
-    if let cache = source as? CachedTeacher, let perRow = onlineRowSeconds {
-        let online = Double(source.rowsServed) * perRow
-        let spent = source.seconds + cache.buildSeconds
-        details["cache"] = .object(["reused": .bool(cache.reused), "build_seconds": .number(cache.buildSeconds),
-                                    "kind": .string(topK == nil ? "full" : "topk"), "top_k": topK.map { .number(Double($0)) } ?? .null,
-                                    "rows_cached": .number(Double(cache.rowCount)),
-                                    "lookup_seconds": .number(source.seconds), "misses": .number(Double(cache.misses)),
-                                    "online_estimate_seconds": .number(online), "seconds_saved": .number(online - spent)])
-    }
-    if config.hidden_loss != .none, case .gpt(let sc) = student.architecture, case .gpt(let tc) = teacher.architecture {
-        let pairs = try hiddenPairs(config, student: sc, teacher: tc)
-        details["hidden"] = .object(["loss": .string(config.hidden_loss.rawValue), "weight": .number(config.hidden_weight),
-                                     "map": .array(pairs.map { .array([.number(Double($0.student)), .number(Double($0.teacher))]) }),
-                                     "projection": .bool(sc.n_embd != tc.n_embd)])
-    }
-    let wall = Date().timeIntervalSince(start)
-    var metrics: [String: JSONValue] = ["val_before": .number(before.metric), "val_after": .number(after.metric),
-                                        "teacher_val": .number(teacherVal.metric), "gap_recovered": recovered,
-                                        "alpha": .number(win.alpha), "temperature": .number(win.temperature),
-                                        "seen": details["seen"]!, "seconds": .number(wall)]
-    if let b = baseline["val"]?["loss"], data.metricKind == .loss { metrics["baseline_val"] = b }
-    if let b = baseline["val"]?["accuracy"], data.metricKind == .accuracy { metrics["baseline_val"] = b }
-    out.history = student.history + [HistoryRecord(stage: "distill", config: finalConfig, paramsBefore: student.parameterCount,
-                                                   paramsAfter: out.parameterCount, metrics: .object(metrics), seed: config.seed).json]
-    let report = StageReport(stage: "distill", paramsBefore: student.parameterCount, paramsAfter: out.parameterCount,
-                             metricKind: data.metricKind, metricBefore: before.metric, metricAfter: after.metric,
-                             wallSeconds: wall, seed: config.seed, config: finalConfig, details: .object(details))
-    return (out, report)
+    let plan = try DistillPlan(student: student, teachers: teachers, config: config, data: data, run: run)
+    let search = try plan.search()
+    let (model, final) = try plan.final(search)
+    let baseline = try plan.baseline()
+    return try plan.report(model: model, search: search, final: final, baseline: baseline, wall: Date().timeIntervalSince(start))
 }
 
 /// Total optimizer steps of the budget: epochs × batches per epoch / grad_accum (images), else `steps`.
@@ -188,62 +42,42 @@ func totalSteps(_ o: TrainingOptions, data: TaskData) -> Int {
     return o.steps
 }
 
-/// Trains a copy of `student` with the distillation objective for `candidate` (α = 0: the task loss alone).
+/// Trains a copy of `student` by `method` with `candidate` on `teacher`, in `runDir`.
 func trainStudent(copyOf student: ModelFile, data: TaskData, options: TrainingOptions, config: DistillConfig,
-                  candidate: Candidate, source: TeacherSource, runDir: String, resolved: JSONValue, resume: Bool,
-                  quiet: Bool, vocabulary: [String]? = nil) throws -> Trainer.Result {
+                  candidate: Candidate, teacher: Teacher, runDir: String, resolved: JSONValue, resume: Bool,
+                  quiet: Bool, vocabulary: [String]? = nil, method: DistillMethod? = nil) throws -> Trainer.Result {
     var params: [String: Tensor] = [:]
     for (k, v) in student.parameters { params[k] = v.copy() }
     let net = makeNetwork(ModelFile(architecture: student.architecture, vocabulary: student.vocabulary, parameters: params))
+    let setup = MethodSetup(config: config, data: data, teacher: teacher, student: net, options: options)
+    let pieces = try (method ?? distillMethod(config.method)).makeRun(setup, candidate: candidate)
     let trainer = Trainer(net: net, data: data, options: options, seed: config.seed, runDir: runDir, config: resolved)
-    var matcher: HiddenMatcher?
-    if config.hidden_loss != .none, let gpt = net as? GPT, case .gpt(let tc) = source.net.architecture {
-        let m = try HiddenMatcher(config: config, student: gpt, teacher: tc)
-        m.gradScale = 1 / Float(options.grad_accum)
-        matcher = m
-        if m.hasProjection {
-            let side = runDir + "/hidden-proj.h5", total = totalSteps(options, data: data)
-            if resume { try m.load(from: side, step: Checkpoint.step(at: trainer.checkpointPath)) }
-            trainer.afterStep = { step in
-                m.step(step, options: options, total: total)
-                if (options.checkpoint_every > 0 && step % options.checkpoint_every == 0) || step == total {
-                    try? m.save(to: side, step: step)
-                }
-            }
-        }
-    }
-    let objective = DistillObjective(loss: DistillLoss(alpha: candidate.alpha, temperature: candidate.temperature,
-                                                       divergence: config.divergence, beta: config.jsd_beta), teacher: source)
-    objective.hidden = matcher
-    if config.augment, case .classification = data {
-        let aug = ImageAugmenter(seed: config.seed, shift: config.shift_pixels, mixupProb: config.mixup_prob)
-        objective.augmenter = aug
-        trainer.transformBatch = { b, step, micro in aug.apply(b, step: step, micro: micro) }
-    }
-    trainer.objective = objective
+    trainer.objective = pieces.objective
+    trainer.batchSource = pieces.batches
+    trainer.extraParameters = pieces.extra
     trainer.vocabulary = vocabulary
     trainer.quiet = quiet
     return try trainer.run(resume: resume)
 }
 
 /// Seconds per row (example or token) of the online teacher (one timed batch after a warm-up), to state what a
-/// cache saves.
-func timeOnlineTeacher(_ net: Network, data: TaskData, batch: Int, context: Int) -> Double? {
+/// cache saves. The teacher's own usage counters are left as they were.
+func timeOnlineTeacher(_ teacher: Teacher, data: TaskData, batch: Int, context: Int) -> Double? {
+    let saved = (teacher.usage.seconds, teacher.usage.rowsServed)
+    defer { (teacher.usage.seconds, teacher.usage.rowsServed) = saved }
+    func time(_ input: NetworkInput) -> Double {
+        _ = teacher.logits(for: input, temperature: 1)
+        let t0 = Date()
+        _ = teacher.logits(for: input, temperature: 1)
+        return Date().timeIntervalSince(t0) / Double(input.rows)
+    }
     switch data {
     case .classification(let train, _, _):
         guard train.count >= batch else { return nil }
-        _ = net.predict(.features(train.images.data, batch: batch))
-        let t0 = Date()
-        _ = net.predict(.features(train.images.data, batch: batch))
-        return Date().timeIntervalSince(t0) / Double(batch)
+        return time(.features(train.images.data, batch: batch))
     case .text(let corpus):
         guard corpus.train.count >= batch * context else { return nil }
-        return corpus.train.withUnsafeBufferPointer { ids in
-            _ = net.predict(.tokens(ids.baseAddress!, batch: batch, seq: context))
-            let t0 = Date()
-            _ = net.predict(.tokens(ids.baseAddress!, batch: batch, seq: context))
-            return Date().timeIntervalSince(t0) / Double(batch * context)
-        }
+        return corpus.train.withUnsafeBufferPointer { time(.tokens($0.baseAddress!, batch: batch, seq: context)) }
     }
 }
 

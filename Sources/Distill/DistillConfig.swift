@@ -34,7 +34,19 @@ public enum Tuned: Codable, Equatable, Sendable, CustomStringConvertible {
     public var description: String { value.map { "\($0)" } ?? "auto" }
 }
 
+/// The distillation method (Sources/Distill/Methods): what the student learns from the teacher.
+public enum DistillMethodName: String, Codable, CaseIterable, Sendable {
+    /// Logit distillation at temperature T mixed with the task loss by α (α and T searched).
+    case soft
+    /// The teacher's answers replace the labels: its top-1 class, or for text a token sampled at hard_temperature.
+    case hard
+    /// Text: the teacher writes a transfer set from prompts of the training split (best of N samples per prompt by
+    /// its length-normalised log-likelihood), and the student is fine-tuned on it with cross-entropy.
+    case sequence
+}
+
 public struct DistillConfig: Codable, Equatable, Sendable {
+    public var method: DistillMethodName = .soft
     /// Weight of the distillation term: "auto" (searched) or a number in [0, 1].
     public var alpha: Tuned = .auto
     /// Softmax temperature of the distillation term: "auto" or a number > 0.
@@ -70,6 +82,27 @@ public struct DistillConfig: Codable, Equatable, Sendable {
     /// Teacher block matched to each student block (the residual stream after the block), −1 for none;
     /// [] = evenly spaced: student block i ↔ teacher block round((i+1)·L_t/L_s) − 1.
     public var hidden_map: [Int] = []
+    /// hard: the weight of the ground-truth label in the target, in [0, 1]: λ·onehot(y) + (1−λ)·onehot(teacher's).
+    public var hard_mix = 0.0
+    /// hard, text: the temperature at which the teacher's token is sampled (seeded); 0 takes its top-1. Images
+    /// always take the top-1 class.
+    public var hard_temperature = 1.0
+    /// sequence: tokens of each prompt, drawn from the training split (< the block size).
+    public var prompt_length = 16
+    /// sequence: tokens the teacher writes after each prompt (prompt + continuation ≤ the block sizes).
+    public var continuation_length = 48
+    /// sequence: samples per prompt, N ≥ 1; the best by the teacher's length-normalised log-likelihood is kept.
+    public var samples_per_prompt = 4
+    /// sequence: the token budget of the kept continuations (prompts = ⌈budget / continuation_length⌉).
+    public var transfer_tokens = 32_768
+    /// sequence: the teacher's sampling temperature (> 0) and top-p (in (0, 1]).
+    public var generate_temperature = 1.0
+    public var generate_top_p = 1.0
+    /// sequence: a transfer set written elsewhere (a text file, e.g. from an API teacher) instead of generating one;
+    /// "" generates it into RUN_DIR/transfer-set.h5, reused while its key (teacher, data, options, seed) is unchanged.
+    public var transfer_set = ""
+    /// Ensembles: one weight per teacher (normalised to sum 1); [] = equal weights.
+    public var teacher_weights: [Double] = []
     /// "none" or "scratch": also train the student architecture from random init with task loss on the same budget.
     public var baseline = "none"
     /// Optimizer, schedule and budget, as in `train` (the total budget covers the search and the final run).
@@ -100,43 +133,6 @@ public struct DistillConfig: Codable, Equatable, Sendable {
         case ..<0: return outputs <= Self.cacheFullLimit ? nil : Self.cacheAutoTopK
         default: return min(cache_top_k, outputs)
         }
-    }
-
-    /// Checks every value; errors name the option, what was expected and what was found.
-    public func validate() throws {
-        func need(_ ok: Bool, _ key: String, _ expected: String, _ found: Any) throws {
-            if !ok { throw FormatError(file: "distill", path: key, "expected \(expected), found \(found)") }
-        }
-        if let a = alpha.value { try need(a >= 0 && a <= 1, "alpha", "\"auto\" or a number in [0, 1]", a) }
-        if let t = temperature.value { try need(t > 0 && t.isFinite, "temperature", "\"auto\" or a number > 0", t) }
-        try need(jsd_beta > 0 && jsd_beta < 1, "jsd_beta", "a number in (0, 1)", jsd_beta)
-        try need(!alpha_grid.isEmpty && alpha_grid.allSatisfy { $0 >= 0 && $0 <= 1 }, "alpha_grid", "values in [0, 1]", alpha_grid)
-        try need(!temperature_grid.isEmpty && temperature_grid.allSatisfy { $0 > 0 && $0.isFinite }, "temperature_grid",
-                 "values > 0", temperature_grid)
-        try need(search_share >= 0 && search_share < 1, "search_share", "a share in [0, 1)", search_share)
-        try need(search_eta >= 2, "search_eta", "≥ 2", search_eta)
-        try need(shift_pixels >= 0, "shift_pixels", "≥ 0", shift_pixels)
-        try need(mixup_prob >= 0 && mixup_prob <= 1, "mixup_prob", "a probability in [0, 1]", mixup_prob)
-        try need(Self.baselines.contains(baseline), "baseline", "none or scratch", "\"\(baseline)\"")
-        try need(cache_top_k >= -1, "cache_top_k", "-1 (auto), 0 (full distributions) or k > 0", cache_top_k)
-        try need(hidden_weight >= 0 && hidden_weight.isFinite, "hidden_weight", "a number ≥ 0", hidden_weight)
-        try need(hidden_map.allSatisfy { $0 >= -1 }, "hidden_map", "teacher block indices (or -1 for none)", hidden_map)
-        if hidden_loss != .none && cache_teacher {
-            throw FormatError(file: "distill", path: "hidden_loss",
-                              "the hidden-state loss needs the teacher's hidden states, which --cache-teacher does not keep; drop --cache-teacher or set hidden_loss: none")
-        }
-        if augment && cache_teacher {
-            throw FormatError(file: "distill", path: "cache_teacher",
-                              "--cache-teacher cannot be combined with --augment: the teacher must label each augmented input on the fly, so cached outputs do not apply")
-        }
-        let t = train
-        try t.checkLimits(prefix: "") { key, expected, found in FormatError(file: "distill", path: key, "expected \(expected), found \(found)") }
-        try checkSearchBudget(self, trainExamples: nil)
-        try need(t.batch_size >= 1, "batch_size", "≥ 1", t.batch_size)
-        try need(t.steps >= 1 || t.epochs >= 1, "steps", "≥ 1 (or epochs ≥ 1)", t.steps)
-        try need(t.grad_accum >= 1, "grad_accum", "≥ 1", t.grad_accum)
-        try need(t.lr > 0 && t.lr.isFinite, "lr", "> 0", t.lr)
-        try need(t.min_lr >= 0 && t.min_lr <= t.lr, "min_lr", "in [0, lr]", t.min_lr)
     }
 
     /// The searched candidates: the grid (or the fixed value), α = 0 always included when α is searched.

@@ -2,7 +2,6 @@
 // matched to teacher block outputs by cosine or relative MSE, through a learned linear projection when widths differ.
 import CondenseCore
 import Foundation
-import HDF5
 
 /// The evenly spaced default mapping: student block i ↔ teacher block round((i+1)·L_t/L_s) − 1 (so the last blocks
 /// match, and equal depths match one to one).
@@ -72,10 +71,9 @@ func hiddenPairLoss(_ kind: HiddenLossKind, hs: UnsafePointer<Float>, ht: Unsafe
 }
 
 /// Matches the student's block outputs to the teacher's for one batch, and injects the gradients into the student
-/// GPT's backward (`residualGradients`). The projections (C_t, C_s), used when the widths differ, are trained with
-/// the student by their own AdamW (same schedule, β and weight decay; outside the gradient-norm clip), stepped from
-/// the Trainer's `afterStep`, saved beside each checkpoint (`hidden-proj.h5`) for `--resume`, and never written to
-/// the model file: they are discarded after training.
+/// GPT's backward (`residualGradients`). The projections (C_t, C_s), used when the widths differ, are the method's
+/// extra parameters: the Trainer optimizes them with the student (their own AdamW moments, the same schedule, outside
+/// the gradient-norm clip) and checkpoints them with the model; they are never written to the model file.
 final class HiddenMatcher {
     let kind: HiddenLossKind
     let weight: Double
@@ -84,7 +82,6 @@ final class HiddenMatcher {
     let student: GPT
     /// The projections `distill/hidden_proj/{i}/weight`, or nil when the widths are equal.
     let projections: ParameterStore?
-    private var optimizer: AdamW?
     /// 1/grad_accum, as the Trainer scales dlogits.
     var gradScale: Float = 1
     private var dh: [Int: Tensor] = [:]
@@ -113,8 +110,6 @@ final class HiddenMatcher {
             }
             let store = ParameterStore(specs: specs, values: values, decay: { _ in true })
             projections = store
-            let o = config.train
-            optimizer = AdamW(params: store, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay: o.weight_decay)
         } else {
             projections = nil
         }
@@ -149,47 +144,4 @@ final class HiddenMatcher {
 
     /// No hidden gradient for this batch (α = 0).
     func skip() { student.residualGradients = [:] }
-
-    /// The projections' optimizer step after the Trainer's step `step` (1-based), at the Trainer's learning rate.
-    func step(_ step: Int, options: TrainingOptions, total: Int) {
-        guard let p = projections, let o = optimizer else { return }
-        let lr = learningRate(step: step - 1, total: total, warmup: options.warmup_steps, lr: options.lr, minLR: options.min_lr)
-        o.step(p, lr: Float(lr))
-        p.zeroGrads()
-    }
-
-    /// Saves the projections and their moments (beside the Trainer's checkpoint, at the same step).
-    func save(to path: String, step: Int) throws {
-        guard let p = projections, let o = optimizer else { return }
-        try writeAtomically(to: path) { tmp in
-            let f = try HDF5.File(create: tmp)
-            let root = try f.root
-            try root.setAttribute("step", int: Int64(step))
-            try root.setAttribute("adam_t", int: Int64(o.t))
-            for (i, name) in p.names.enumerated() {
-                let shape = p.values[i].shape
-                _ = try root.createDataset("model/" + name, shape: shape, data: UnsafeBufferPointer(p.values[i].buffer))
-                _ = try root.createDataset("adam_m/" + name, shape: shape, data: UnsafeBufferPointer(o.m[i].buffer))
-                _ = try root.createDataset("adam_v/" + name, shape: shape, data: UnsafeBufferPointer(o.v[i].buffer))
-            }
-            try f.flush()
-        }
-    }
-
-    /// Restores what `save` wrote; the step must be the Trainer checkpoint's.
-    func load(from path: String, step: Int?) throws {
-        guard let p = projections, let o = optimizer, FileManager.default.fileExists(atPath: path) else { return }
-        let f = try HDF5.File(openReadOnly: path)
-        let root = try f.root
-        let saved = Int(try root.intAttribute("step"))
-        guard step == nil || saved == step else {
-            throw FormatError(file: path, path: "step", "the hidden-state projections were saved at step \(saved) but the checkpoint is at step \(step!); start over with --force")
-        }
-        for (i, name) in p.names.enumerated() {
-            try root.dataset("model/" + name).read(into: p.values[i].buffer)
-            try root.dataset("adam_m/" + name).read(into: o.m[i].buffer)
-            try root.dataset("adam_v/" + name).read(into: o.v[i].buffer)
-        }
-        o.t = Int(try root.intAttribute("adam_t"))
-    }
 }

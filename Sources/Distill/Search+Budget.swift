@@ -10,12 +10,13 @@ public enum SearchLimits {
 /// Throws the error `distill` would throw after its earlier stages, when the search cannot fit its budget.
 /// `trainExamples` is the training split's size (needed only when `epochs` sets the budget; nil skips that case).
 public func checkSearchBudget(_ config: DistillConfig, trainExamples: Int?) throws {
-    let fail = { (key: String, msg: String) in FormatError(file: "distill", path: key, msg) }
-    guard config.alpha_grid.count <= SearchLimits.maxGrid else { throw fail("alpha_grid", "expected at most \(SearchLimits.maxGrid) values, found \(config.alpha_grid.count)") }
+    let fail = { (key: String, expected: String, found: String) in ConfigError("distill", key: key, expected: expected, found: found) }
+    guard config.alpha_grid.count <= SearchLimits.maxGrid else { throw fail("alpha_grid", "at most \(SearchLimits.maxGrid) values", "\(config.alpha_grid.count)") }
     guard config.temperature_grid.count <= SearchLimits.maxGrid else {
-        throw fail("temperature_grid", "expected at most \(SearchLimits.maxGrid) values, found \(config.temperature_grid.count)")
+        throw fail("temperature_grid", "at most \(SearchLimits.maxGrid) values", "\(config.temperature_grid.count)")
     }
-    guard config.search_eta <= SearchLimits.maxEta else { throw fail("search_eta", "expected at most \(SearchLimits.maxEta), found \(config.search_eta)") }
+    guard config.search_eta <= SearchLimits.maxEta else { throw fail("search_eta", "at most \(SearchLimits.maxEta)", "\(config.search_eta)") }
+    guard config.method == .soft else { return }  // the other methods search nothing
     let o = config.train
     let total: Int
     if o.epochs > 0 {
@@ -30,7 +31,13 @@ public func checkSearchBudget(_ config: DistillConfig, trainExamples: Int?) thro
     if rung0Steps(sizes, eta: config.search_eta, budget: budget) < 1 {
         var need = 0, mult = 1
         for n in sizes { need += n * mult; mult *= config.search_eta }
-        throw fail("search_share",
-                   "the α/T search budget (\(budget) steps) is too small for \(config.candidates.count) candidates over \(sizes.count) rungs (it needs at least \(need) steps); raise steps/epochs or search_share, shrink the grids, or fix --alpha and --temperature")
+        throw searchBudgetError(budget: budget, candidates: config.candidates.count, rungs: sizes.count, need: need)
     }
+}
+
+/// The α/T search does not fit its share of the budget.
+func searchBudgetError(budget: Int, candidates: Int, rungs: Int, need: Int) -> ConfigError {
+    ConfigError("distill", key: "search_share",
+                expected: "a search budget of at least \(need) steps for \(candidates) candidates over \(rungs) rungs (raise steps/epochs or search_share, shrink the grids, or fix --alpha and --temperature)",
+                found: "\(budget) steps (the α/T search budget is too small)")
 }

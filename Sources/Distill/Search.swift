@@ -54,8 +54,7 @@ func successiveHalving(_ candidates: [Candidate], eta: Int, budget: Int, metric:
     let b0 = rung0Steps(sizes, eta: eta, budget: budget)
     guard b0 >= 1 else {
         let need = sizes.enumerated().reduce(0) { $0 + $1.element * Int(pow(Double(eta), Double($1.offset))) }
-        throw FormatError(file: "distill", path: "search_share",
-                          "the α/T search budget (\(budget) steps) is too small for \(candidates.count) candidates over \(sizes.count) rungs (it needs at least \(need) steps); raise steps/epochs or search_share, shrink the grids, or fix --alpha and --temperature")
+        throw searchBudgetError(budget: budget, candidates: candidates.count, rungs: sizes.count, need: need)
     }
     var rows: [SweepRow] = []
     var alive = candidates

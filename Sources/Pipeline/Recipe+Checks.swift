@@ -21,8 +21,8 @@ extension Recipe {
             case .prune(let c):
                 (arch, depthKnown) = Self.afterPrune(arch, c, depthKnown: depthKnown)
             case .distill(let c):
-                do { try checkSearchBudget(c, trainExamples: data.name == "fashion-mnist" ? 55_000 : nil) } catch let e as FormatError {
-                    throw FormatError(file: file, path: "distill.\(e.path ?? "")", e.message + line("distill.\(e.path ?? "")"))
+                do { try checkSearchBudget(c, trainExamples: data.name == "fashion-mnist" ? 55_000 : nil) } catch let e as ConfigError {
+                    throw FormatError(file: file, path: "distill.\(e.key)", e.message + line("distill.\(e.key)"))
                 }
             case .quantize(let c):
                 try checkQuantizeInputs(c, arch: arch, depthKnown: depthKnown, stage: i)

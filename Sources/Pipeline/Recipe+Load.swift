@@ -8,6 +8,7 @@ import Quantize
 /// The top-level keys of a recipe other than `stages`, with their defaults.
 struct RecipeHeader: Codable {
     var teacher = TeacherSpec()
+    var teachers: [TeacherMember] = []
     var student = ""
     var data = RecipeData()
     var seed: UInt64 = 1337
@@ -17,7 +18,7 @@ struct RecipeHeader: Codable {
 
 extension Recipe {
     /// The top-level keys, in the order the resolved recipe lists them.
-    static let topLevelKeys = ["teacher", "student", "data", "seed", "output", "stages", "report"]
+    static let topLevelKeys = ["teacher", "teachers", "student", "data", "seed", "output", "stages", "report"]
 
     /// Reads, overrides (`--set key.path=value`; `distill.alpha=0.5` addresses the distill stage), resolves and
     /// validates a recipe. Every problem is a `FormatError` naming the file, the key, the line, what was expected
@@ -79,6 +80,7 @@ extension Recipe {
         let header = try doc.decode(RecipeHeader.self, from: merged)
         var recipe = Recipe(file: doc.file)
         recipe.teacher = header.teacher
+        try decodeTeachers(header, merged: merged, doc: doc, into: &recipe)
         recipe.student = header.student
         recipe.data = header.data
         recipe.seed = header.seed
@@ -121,11 +123,45 @@ extension Recipe {
             let tree = coerceScalars(try sub.merged(over: base), base)
             switch kind {
             case .prune: recipe.stages.append(.prune(try sub.decode([String: PruneConfig].self, from: tree)[name]!))
-            case .distill: recipe.stages.append(.distill(try sub.decode([String: DistillConfig].self, from: tree)[name]!))
+            case .distill:
+                var c = try sub.decode([String: DistillConfig].self, from: tree)[name]!
+                if !recipe.teachers.isEmpty && c.teacher_weights.isEmpty { c.teacher_weights = recipe.teachers.map(\.weight) }
+                recipe.stages.append(.distill(c))
             case .quantize: recipe.stages.append(.quantize(try sub.decode([String: QuantizeConfig].self, from: tree)[name]!))
             }
         }
         return recipe
+    }
+
+    /// `teachers:`: a list of {path, weight, config}; its first member stands in as `teacher`.
+    static func decodeTeachers(_ header: RecipeHeader, merged: JSONValue, doc: ConfigDocument, into recipe: inout Recipe) throws {
+        guard !header.teachers.isEmpty else { return }
+        if !header.teacher.path.isEmpty || !header.teacher.config.isEmpty {
+            throw FormatError(file: doc.file, path: "teachers",
+                              "expected either teacher (one model) or teachers (an ensemble), found both\(doc.line("teachers"))")
+        }
+        if case .array(let items)? = merged["teachers"] {
+            for (i, item) in items.enumerated() {
+                guard case .object(let o) = item else {
+                    throw FormatError(file: doc.file, path: "teachers[\(i)]", "expected a mapping {path, weight, config}, found \(item)\(doc.line("teachers[\(i)]"))")
+                }
+                if let k = o.keys.sorted().first(where: { !TeacherMember.keys.contains($0) }) {
+                    let hint = closestMatch(k, in: TeacherMember.keys).map { "; did you mean \"\($0)\"?" } ?? ""
+                    throw FormatError(file: doc.file, path: "teachers[\(i)].\(k)",
+                                      "unknown key \"\(k)\"\(doc.line("teachers[\(i)].\(k)"))\(hint) (a teacher has path, weight and config)")
+                }
+            }
+        }
+        for (i, t) in header.teachers.enumerated() {
+            let at = "teachers[\(i)]"
+            if t.path.isEmpty { throw FormatError(file: doc.file, path: at + ".path", "expected a model file, found none\(doc.line(at))") }
+            if !(t.weight.isFinite && t.weight >= 0) {
+                throw FormatError(file: doc.file, path: at + ".weight", "expected a finite weight ≥ 0, found \(t.weight)\(doc.line(at + ".weight"))")
+            }
+        }
+        recipe.teachers = header.teachers
+        recipe.teacher.path = header.teachers[0].path
+        recipe.teacher.config = header.teachers[0].config
     }
 
     /// Where the default is a string and the recipe gives a number (`hidden: 300`, `--set prune.hidden=8`), the

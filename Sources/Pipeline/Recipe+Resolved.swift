@@ -6,7 +6,11 @@ extension Recipe {
     /// The recipe as a JSON tree: top-level keys, and stages as a list of one-key mappings.
     public var tree: JSONValue {
         var o: [String: JSONValue] = [:]
-        o["teacher"] = (try? JSONValue(encoding: teacher)) ?? .null
+        if teachers.isEmpty {
+            o["teacher"] = (try? JSONValue(encoding: teacher)) ?? .null
+        } else {
+            o["teachers"] = (try? JSONValue(encoding: teachers)) ?? .null
+        }
         o["student"] = .string(student)
         o["data"] = (try? JSONValue(encoding: data)) ?? .null
         o["seed"] = .number(Double(seed))

@@ -91,12 +91,16 @@ extension Recipe {
     func validateDistill(_ c: DistillConfig) throws {
         do {
             try c.validate()
+        } catch let e as ConfigError {
+            throw FormatError(file: file, path: distillPath(e.key), e.message + line(distillPath(e.key)))
         } catch let e as FormatError {
-            // DistillConfig names its keys bare ("alpha", "lr"); give them their recipe path and line.
-            let key = e.path ?? ""
-            let top = (try? JSONValue(encoding: DistillConfig()))?[key] != nil
-            let path = key.isEmpty ? "distill" : top ? "distill.\(key)" : "distill.train.\(key)"
+            let path = distillPath(e.path ?? "")
             throw FormatError(file: file, path: path, e.message + line(path))
+        }
+        let count = teachers.isEmpty ? (teacher.path.isEmpty ? 0 : 1) : teachers.count
+        if !c.teacher_weights.isEmpty && c.teacher_weights.count != count {
+            throw FormatError(file: file, path: "distill.teacher_weights",
+                              "expected one weight per teacher (\(count)), found \(c.teacher_weights.count): \(c.teacher_weights)\(line("distill.teacher_weights"))")
         }
         try need(c.train.epochs >= 0, "distill.train.epochs", "≥ 0", c.train.epochs)
         try need(c.train.warmup_steps >= 0, "distill.train.warmup_steps", "≥ 0", c.train.warmup_steps)
@@ -104,6 +108,12 @@ extension Recipe {
         try need(c.train.eval_batches >= 0, "distill.train.eval_batches", "≥ 0", c.train.eval_batches)
         try need(c.train.checkpoint_every >= 0, "distill.train.checkpoint_every", "≥ 0", c.train.checkpoint_every)
         try need(c.train.log_every >= 1, "distill.train.log_every", "≥ 1", c.train.log_every)
+    }
+
+    /// DistillConfig names its keys bare ("alpha", "lr"); their recipe path ("distill.alpha", "distill.train.lr").
+    func distillPath(_ key: String) -> String {
+        let top = (try? JSONValue(encoding: DistillConfig()))?[key] != nil
+        return key.isEmpty ? "distill" : top ? "distill.\(key)" : "distill.train.\(key)"
     }
 
     func validateQuantize(_ c: QuantizeConfig) throws {
@@ -163,6 +173,15 @@ extension Recipe {
                     throw FormatError(file: file, path: "data.path",
                                       "expected \(cfg.data.path.isEmpty ? "no path (\(cfg.data.name))" : cfg.data.path) (the data the teacher config \(teacher.config) trains on), found \(data.path.isEmpty ? "none" : data.path)\(line("data.path"))")
                 }
+            }
+        }
+        for (i, t) in teachers.enumerated().dropFirst() where !FileManager.default.fileExists(atPath: t.path) {
+            if t.config.isEmpty {
+                throw FormatError(file: file, path: "teachers[\(i)].path",
+                                  "the teacher \(t.path) does not exist\(line("teachers[\(i)]")); train it first, or set its config to a training config to train it when it is missing")
+            }
+            do { _ = try TrainConfig.load(path: t.config) } catch let e as FormatError {
+                throw FormatError(file: file, path: "teachers[\(i)].config", "\(e)\(line("teachers[\(i)]"))")
             }
         }
         if !student.isEmpty {

@@ -12,6 +12,27 @@ public struct TeacherSpec: Codable, Equatable, Sendable {
     /// A training config (`condense train` format) that makes `path` when it is missing; "" means the file must exist.
     public var config = ""
     public init() {}
+
+    /// The one teacher as an ensemble member of weight 1.
+    static func member(_ t: TeacherSpec) -> TeacherMember { TeacherMember(path: t.path, config: t.config) }
+}
+
+/// One teacher of an ensemble (`teachers:`): its file, its weight in the ensemble, and a training config that makes
+/// the file when it is missing. Keys left out take these defaults.
+public struct TeacherMember: Codable, Equatable, Sendable {
+    public var path = ""
+    public var weight = 1.0
+    public var config = ""
+    public init(path: String, weight: Double = 1, config: String = "") { self.path = path; self.weight = weight; self.config = config }
+
+    public static let keys = ["path", "weight", "config"]
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        path = try c.decodeIfPresent(String.self, forKey: .path) ?? ""
+        weight = try c.decodeIfPresent(Double.self, forKey: .weight) ?? 1
+        config = try c.decodeIfPresent(String.self, forKey: .config) ?? ""
+    }
 }
 
 /// The data set every stage calibrates, tunes and trains on, and the report evaluates on: a demo set by `name`
@@ -87,6 +108,9 @@ public struct Recipe: Equatable, Sendable {
     /// The recipe file it was read from (named in errors and reports).
     public var file: String
     public var teacher = TeacherSpec()
+    /// An ensemble of teachers (the distill stage learns their weighted mean); when given, `teacher` is its first
+    /// member (what prune reads and the report compares against) and the recipe's `teacher` key must be absent.
+    public var teachers: [TeacherMember] = []
     /// The model the first stage reads; "" means the teacher.
     public var student = ""
     public var data = RecipeData()

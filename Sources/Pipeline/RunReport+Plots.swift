@@ -1,5 +1,6 @@
 // RunReport+Plots: the report's SVG plots: training and distillation curves, the α×T sweep heat map, params vs metric.
 import CondenseCore
+import Distill
 import Foundation
 
 extension RunReport {
@@ -18,8 +19,11 @@ extension RunReport {
     func curvesPlot() -> String? {
         var series: [(String, [JSONValue])] = []
         if case .array(let t)? = teacher_curve, !t.isEmpty { series.append(("teacher training", t)) }
-        if case .array(let c)? = distill?.details["curve"], !c.isEmpty { series.append(("distillation (final run)", c)) }
-        if case .array(let b)? = distill?.details["baseline_curve"], !b.isEmpty { series.append(("scratch baseline", b)) }
+        if let d = distill.flatMap({ try? DistillDetails(report: $0) }) {
+            let points = { (c: [CurvePoint]) in c.compactMap { try? JSONValue(encoding: $0) } }
+            if !d.curve.isEmpty { series.append(("distillation (final run)", points(d.curve))) }
+            if let b = d.baseline_curve, !b.isEmpty { series.append(("scratch baseline", points(b))) }
+        }
         guard !series.isEmpty else { return nil }
         func pts(_ a: [JSONValue], _ key: String) -> [(Double, Double)] {
             a.compactMap { p in p["step"]?.number.flatMap { s in p[key]?.number.map { (s, $0) } } }

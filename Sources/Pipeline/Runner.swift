@@ -37,15 +37,16 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
     let resolved = out + "/recipe.resolved.yaml"
     try writeAtomically(to: resolved) { tmp in try Data(recipe.resolvedYAML.utf8).write(to: URL(fileURLWithPath: tmp)) }
 
-    // The teacher: trained from its config when the file is missing (resuming an interrupted training).
-    if !recipe.teacher.path.isEmpty && !fm.fileExists(atPath: recipe.teacher.path) {
-        let cfg = try TrainConfig.load(path: recipe.teacher.config)
-        let p = recipe.teacher.path
+    // The teachers: each trained from its config when the file is missing (resuming an interrupted training).
+    let members = recipe.teachers.isEmpty ? (recipe.teacher.path.isEmpty ? [] : [TeacherSpec.member(recipe.teacher)]) : recipe.teachers
+    for t in members where !fm.fileExists(atPath: t.path) {
+        let cfg = try TrainConfig.load(path: t.config)
+        let p = t.path
         let runDir = (p.hasSuffix(".h5") ? String(p.dropLast(3)) : p) + ".run"
         let parent = URL(fileURLWithPath: p).deletingLastPathComponent().path
         try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        log("teacher: \(p) is missing; training it from \(recipe.teacher.config) (run folder \(runDir))")
-        let s = try trainModel(config: cfg, configFile: recipe.teacher.config, output: p, runDir: runDir,
+        log("teacher: \(p) is missing; training it from \(t.config) (run folder \(runDir))")
+        let s = try trainModel(config: cfg, configFile: t.config, output: p, runDir: runDir,
                                resume: fm.fileExists(atPath: runDir + "/checkpoint.h5"), quiet: options.quiet, evaluateTest: false)
         log(String(format: "teacher: wrote %@ (%d parameters) in %.0f s", p, s.parameters, s.seconds))
     }
@@ -54,8 +55,10 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
     let data = try TaskData.load(recipe.data, fit: try DataFit(header.architecture, vocabulary: header.vocabulary, model: recipe.inputPath))
     let provenance = try data.provenance()
     let dataSHA = FileDigest.hex(Data(provenance.json.description.utf8))
-    let teacherSHA = recipe.teacher.path.isEmpty ? nil : try FileDigest.file(recipe.teacher.path)
-    var teacherModel: ModelFile?
+    // One teacher: its file's SHA-256; an ensemble: the SHA-256 of its members' digests, in order.
+    let memberSHAs = try members.map { try FileDigest.file($0.path) }
+    let teacherSHA = memberSHAs.isEmpty ? nil : memberSHAs.count == 1 ? memberSHAs[0] : FileDigest.hex(Data(memberSHAs.joined(separator: "\n").utf8))
+    var teacherModels: [ModelFile]?
     var input = recipe.inputPath
     var outcomes: [StageOutcome] = []
     var reports: [StageReport] = []
@@ -91,11 +94,10 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
         case .prune(let c):
             (result, report) = try prune(model, config: c, data: data)
         case .distill(let c):
-            if teacherModel == nil { teacherModel = try ModelSource.read(recipe.teacher.path) }
+            if teacherModels == nil { teacherModels = try members.map { try ModelSource.read($0.path) } }
             var run = DistillRunOptions(runDir: runDir, resume: true, quiet: options.quiet)
             run.log = options.quiet ? { _ in } : log
-            (result, report) = try distill(student: model, teacher: teacherModel!, config: c, data: data, run: run)
-            report.details = attachCurves(report.details, runDir: runDir)
+            (result, report) = try distill(student: model, teachers: teacherModels!, config: c, data: data, run: run)
         case .quantize(let c):
             (result, report) = try quantize(model, config: c, data: data)
         }
@@ -142,9 +144,8 @@ public func runRecipe(_ recipe: Recipe, options: RunOptions = RunOptions()) thro
     return RunSummary(report: report, outcomes: outcomes, reportJSON: json, reportMarkdown: md)
 }
 
-/// The distillation run's curves (final run, and the scratch baseline when there is one) from its log.jsonl files.
-func attachCurves(_ details: JSONValue, runDir: String,
-                  runs: [(String, String)] = [("curve", "final/"), ("baseline_curve", "baseline/")]) -> JSONValue {
+/// Curves from training runs' log.jsonl files (the teacher's: `runs` names the key and the sub-folder).
+func attachCurves(_ details: JSONValue, runDir: String, runs: [(String, String)]) -> JSONValue {
     guard case .object(var d) = details else { return details }
     for (key, sub) in runs {
         guard let text = try? String(contentsOfFile: runDir + "/\(sub)log.jsonl", encoding: .utf8) else { continue }

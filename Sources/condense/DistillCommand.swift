@@ -8,29 +8,51 @@ import Interop
 struct DistillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "distill",
-        abstract: "Distill a student from a teacher: temperature KL + task loss, with α and T tuned on the validation split.")
+        abstract: "Distill a student from a teacher or an ensemble: soft (temperature KL + task loss, α and T tuned on the validation split) or hard labels.")
 
     @Argument(help: "The student model (.h5): from prune, or any model of the teacher's family and classes/vocabulary.")
     var student: String
-    @Option(help: "The teacher model (.h5).")
-    var teacher: String
+    @Option(help: "The teacher model (.h5); repeat for an ensemble (the weighted mean of their probabilities at T).")
+    var teacher: [String] = []
+    @Option(help: "Ensemble weights, one per --teacher, comma-separated (default: equal).")
+    var teacherWeights: String?
     @Option(name: .shortAndLong, help: "Model file to write.")
     var output: String
     @OptionGroup(title: "Data (training, and the α/T search on its validation split)")
     var data: DataArguments
 
-    @Option(help: "Distillation weight α: auto or a number in [0, 1].")
-    var alpha = "auto"
-    @Option(help: "Temperature T: auto or a number > 0.")
-    var temperature = "auto"
-    @Option(help: "forward_kl, reverse_kl or jsd.")
-    var divergence = "forward_kl"
-    @Option(help: "β of JSD(β), in (0, 1).")
+    @Option(help: "Method: soft (logit KD + task loss, α and T searched), hard (the teacher's labels) or sequence (text: fine-tune on the teacher's best-of-N samples).")
+    var method = "soft"
+    @Option(help: "soft: distillation weight α: auto or a number in [0, 1].")
+    var alpha: String?
+    @Option(help: "soft: temperature T: auto or a number > 0.")
+    var temperature: String?
+    @Option(help: "soft: forward_kl, reverse_kl or jsd.")
+    var divergence: String?
+    @Option(help: "soft: β of JSD(β), in (0, 1).")
     var jsdBeta: Double?
-    @Option(help: "α values searched, comma-separated (0 is always added).")
+    @Option(help: "soft: α values searched, comma-separated (0 is always added).")
     var alphaGrid: String?
-    @Option(help: "T values searched, comma-separated.")
+    @Option(help: "soft: T values searched, comma-separated.")
     var temperatureGrid: String?
+    @Option(help: "hard: weight of the ground-truth label in the target, in [0, 1] (0: the teacher's labels only).")
+    var hardMix: Double?
+    @Option(help: "hard, text: temperature at which the teacher's token is sampled (seeded); 0 takes its top-1.")
+    var hardTemperature: Double?
+    @Option(help: "sequence: prompt tokens drawn from the training split (< the block size).")
+    var promptLength: Int?
+    @Option(help: "sequence: tokens the teacher writes after each prompt.")
+    var continuationLength: Int?
+    @Option(name: .customLong("samples-per-prompt"), help: "sequence: N samples per prompt; the best by the teacher's mean log-likelihood is kept.")
+    var samplesPerPrompt: Int?
+    @Option(help: "sequence: token budget of the kept continuations.")
+    var transferTokens: Int?
+    @Option(help: "sequence: the teacher's sampling temperature (> 0).")
+    var generateTemperature: Double?
+    @Option(help: "sequence: the teacher's top-p, in (0, 1].")
+    var generateTopP: Double?
+    @Option(help: "sequence: a transfer set written elsewhere (UTF-8 text in the model's vocabulary) instead of generating one.")
+    var transferSet: String?
     @Option(help: "Share of the step budget the search may use, in [0, 1).")
     var searchShare: Double?
     @Option(help: "Successive-halving factor: keep the best 1/η per rung.")
@@ -45,52 +67,56 @@ struct DistillCommand: ParsableCommand {
     var cachePath: String?
     @Option(help: "Cache: -1 = auto (full up to 1024 classes/tokens, else top-64), 0 = full distributions, k = top-k log-probabilities.")
     var cacheTopK: Int?
-    @Option(help: "Intermediate hidden-state loss (GPT): none, cosine or mse.")
-    var hiddenLoss = "none"
-    @Option(help: "Weight w of the hidden-state loss: L = α·(T²·KL + w·H) + (1−α)·CE.")
+    @Option(help: "soft, GPT: intermediate hidden-state loss: none, cosine or mse.")
+    var hiddenLoss: String?
+    @Option(help: "soft: weight w of the hidden-state loss: L = α·(T²·KL + w·H) + (1−α)·CE.")
     var hiddenWeight: Double?
-    @Option(help: "Teacher block for each student block, comma-separated, -1 for none (default: evenly spaced).")
+    @Option(help: "soft: teacher block for each student block, comma-separated, -1 for none (default: evenly spaced).")
     var hiddenMap: String?
     @Option(help: "none or scratch: also train the student architecture from random init on the same budget.")
     var baseline = "none"
 
-    @Option(help: "Total optimizer steps (search + final run), when --epochs is 0.") var steps: Int?
-    @Option(help: "Epochs of the training split (images); overrides --steps.") var epochs: Int?
-    @Option(help: "Batch size.") var batchSize: Int?
-    @Option(help: "Peak learning rate.") var lr: Double?
-    @Option(help: "Final learning rate of the cosine schedule.") var minLr: Double?
-    @Option(help: "Warmup steps.") var warmupSteps: Int?
-    @Option(help: "AdamW weight decay.") var weightDecay: Double?
-    @Option(help: "Evaluate on the validation split every N steps.") var evalEvery: Int?
-    @Option(help: "Validation batches per evaluation (0 = all).") var evalBatches: Int?
-    @Option(help: "Checkpoint every N steps.") var checkpointEvery: Int?
-    @Option(help: "Log the train loss every N steps.") var logEvery: Int?
-    @Option(help: "Random seed.") var seed: UInt64?
-
-    @Option(help: "Folder for the search, checkpoints, log and baseline (default: OUTPUT without .h5, plus .run).")
-    var runDir: String?
-    @Flag(help: "Continue the run from its last checkpoint.") var resume = false
-    @Flag(help: "Discard an earlier run in the run folder and start over.") var force = false
+    @OptionGroup(title: "Training (the total budget covers the search and the final run)")
+    var training: TrainingArguments
+    @OptionGroup(title: "Run folder (the search, checkpoints, log and baseline)")
+    var runFolder: RunFolderArguments
     @Option(help: "Write the stage report (JSON) here.") var report: String?
     @Flag(help: "Also evaluate the teacher, the student before and after, and the baseline on the test split.") var test = false
     @Flag(help: "Print the report as JSON.") var json = false
 
+    /// The options that belong to one method, by flag: given with another method they are an error.
+    var methodOptions: [(flag: String, given: Bool, method: DistillMethodName)] {
+        [("--alpha", alpha != nil, .soft), ("--temperature", temperature != nil, .soft), ("--divergence", divergence != nil, .soft),
+         ("--jsd-beta", jsdBeta != nil, .soft), ("--alpha-grid", alphaGrid != nil, .soft),
+         ("--temperature-grid", temperatureGrid != nil, .soft), ("--hidden-loss", hiddenLoss != nil, .soft),
+         ("--hidden-weight", hiddenWeight != nil, .soft), ("--hidden-map", hiddenMap != nil, .soft),
+         ("--hard-mix", hardMix != nil, .hard), ("--hard-temperature", hardTemperature != nil, .hard),
+         ("--prompt-length", promptLength != nil, .sequence), ("--continuation-length", continuationLength != nil, .sequence),
+         ("--samples-per-prompt", samplesPerPrompt != nil, .sequence), ("--transfer-tokens", transferTokens != nil, .sequence),
+         ("--generate-temperature", generateTemperature != nil, .sequence), ("--generate-top-p", generateTopP != nil, .sequence),
+         ("--transfer-set", transferSet != nil, .sequence)]
+    }
+
     func config() throws -> DistillConfig {
         var c = DistillConfig()
-        guard let a = Tuned(alpha) else { throw ValidationError("--alpha: expected auto or a number in [0, 1], found \"\(alpha)\"") }
-        guard let t = Tuned(temperature) else { throw ValidationError("--temperature: expected auto or a number > 0, found \"\(temperature)\"") }
-        guard let d = Divergence(rawValue: divergence.replacingOccurrences(of: "-", with: "_")) else {
-            throw ValidationError("unknown divergence \"\(divergence)\"; expected forward_kl, reverse_kl or jsd")
+        guard let m = DistillMethodName(rawValue: method) else {
+            throw ValidationError("distill: --method: expected \(DistillMethodName.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(method)\"")
         }
-        c.alpha = a; c.temperature = t; c.divergence = d
-        func grid(_ s: String, _ name: String) throws -> [Double] {
-            let v = s.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard !v.isEmpty, v.allSatisfy({ $0 != nil }) else { throw ValidationError("--\(name): expected comma-separated numbers, found \"\(s)\"") }
-            return v.map { $0! }
+        c.method = m
+        for o in methodOptions where o.given && o.method != m {
+            throw ValidationError("distill: \(o.flag): expected --method \(o.method.rawValue) (the option applies to it only), found --method \(m.rawValue)")
         }
-        if let g = alphaGrid { c.alpha_grid = try grid(g, "alpha-grid") }
-        if let g = temperatureGrid { c.temperature_grid = try grid(g, "temperature-grid") }
-        if let v = jsdBeta { c.jsd_beta = v }
+        try applySoft(&c)
+        if let v = hardMix { c.hard_mix = v }
+        if let v = hardTemperature { c.hard_temperature = v }
+        if let v = promptLength { c.prompt_length = v }
+        if let v = continuationLength { c.continuation_length = v }
+        if let v = samplesPerPrompt { c.samples_per_prompt = v }
+        if let v = transferTokens { c.transfer_tokens = v }
+        if let v = generateTemperature { c.generate_temperature = v }
+        if let v = generateTopP { c.generate_top_p = v }
+        if let v = transferSet { c.transfer_set = v }
+        if let w = teacherWeights { c.teacher_weights = try numbers(w, "teacher-weights") }
         if let v = searchShare { c.search_share = v }
         if let v = searchEta { c.search_eta = v }
         if let v = shiftPixels { c.shift_pixels = v }
@@ -98,44 +124,67 @@ struct DistillCommand: ParsableCommand {
         c.augment = augment; c.cache_teacher = cacheTeacher; c.baseline = baseline
         if let v = cachePath { c.cache_path = v }
         if let v = cacheTopK { c.cache_top_k = v }
-        guard let h = HiddenLossKind(rawValue: hiddenLoss) else {
-            throw ValidationError("unknown hidden loss \"\(hiddenLoss)\"; expected none, cosine or mse")
+        training.apply(to: &c.train)
+        if let v = training.seed { c.seed = v }
+        if !c.teacher_weights.isEmpty && c.teacher_weights.count != teacher.count {
+            throw ValidationError("distill: --teacher-weights: expected one weight per --teacher (\(teacher.count)), found \(c.teacher_weights.count): \(c.teacher_weights)")
         }
-        c.hidden_loss = h
+        do { try c.validate() } catch { throw flagged(error, flags: ["teachers": "--teacher"]) }
+        return c
+    }
+
+    /// The soft method's options (α, T, divergence, grids, hidden-state loss).
+    private func applySoft(_ c: inout DistillConfig) throws {
+        if let alpha {
+            guard let a = Tuned(alpha) else { throw ValidationError("--alpha: expected auto or a number in [0, 1], found \"\(alpha)\"") }
+            c.alpha = a
+        }
+        if let temperature {
+            guard let t = Tuned(temperature) else { throw ValidationError("--temperature: expected auto or a number > 0, found \"\(temperature)\"") }
+            c.temperature = t
+        }
+        if let divergence {
+            guard let d = Divergence(rawValue: divergence.replacingOccurrences(of: "-", with: "_")) else {
+                throw ValidationError("unknown divergence \"\(divergence)\"; expected forward_kl, reverse_kl or jsd")
+            }
+            c.divergence = d
+        }
+        if let g = alphaGrid { c.alpha_grid = try numbers(g, "alpha-grid") }
+        if let g = temperatureGrid { c.temperature_grid = try numbers(g, "temperature-grid") }
+        if let v = jsdBeta { c.jsd_beta = v }
+        if let hiddenLoss {
+            guard let h = HiddenLossKind(rawValue: hiddenLoss) else {
+                throw ValidationError("unknown hidden loss \"\(hiddenLoss)\"; expected none, cosine or mse")
+            }
+            c.hidden_loss = h
+        }
         if let v = hiddenWeight { c.hidden_weight = v }
         if let m = hiddenMap {
             let v = m.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !v.isEmpty, v.allSatisfy({ $0 != nil }) else { throw ValidationError("--hidden-map: expected comma-separated block indices, found \"\(m)\"") }
             c.hidden_map = v.map { $0! }
         }
-        if let v = steps { c.train.steps = v; c.train.epochs = 0 }
-        if let v = epochs { c.train.epochs = v }
-        if let v = batchSize { c.train.batch_size = v }
-        if let v = lr { c.train.lr = v; if minLr == nil { c.train.min_lr = min(c.train.min_lr, v) } }
-        if let v = minLr { c.train.min_lr = v }
-        if let v = warmupSteps { c.train.warmup_steps = v }
-        if let v = weightDecay { c.train.weight_decay = v }
-        if let v = evalEvery { c.train.eval_every = v }
-        if let v = evalBatches { c.train.eval_batches = v }
-        if let v = checkpointEvery { c.train.checkpoint_every = v }
-        if let v = logEvery { c.train.log_every = v }
-        if let v = seed { c.seed = v }
-        try c.validate()
-        return c
+    }
+
+    private func numbers(_ s: String, _ name: String) throws -> [Double] {
+        let v = s.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !v.isEmpty, v.allSatisfy({ $0 != nil }) else { throw ValidationError("--\(name): expected comma-separated numbers, found \"\(s)\"") }
+        return v.map { $0! }
     }
 
     func run() throws {
         try reportingErrors {
+            guard !teacher.isEmpty else { throw ValidationError("distill: --teacher: expected a teacher model file (repeat for an ensemble), found none") }
             let cfg = try config()
-            let s = try ModelSource.read(student), t = try ModelSource.read(teacher)
-            let task = try data.load(for: t.architecture, vocabulary: t.vocabulary, model: teacher)
-            let dir = runDir ?? (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".run"
+            let s = try ModelSource.read(student), ts = try teacher.map { try ModelSource.read($0) }
+            let task = try data.load(for: ts[0].architecture, vocabulary: ts[0].vocabulary, model: teacher[0])
+            let dir = runFolder.folder(for: output)
             if let layer = s.quantized.keys.sorted().first {
                 throw FormatError(file: student, path: layer, "this layer is int8: a quantized model cannot be distilled; distill the float model, then quantize")
             }
-            if force { try OwnedFolder.clear(dir) }
-            var (model, rep) = try distill(student: s, teacher: t, config: cfg, data: task,
-                                           run: DistillRunOptions(runDir: dir, resume: resume))
+            if runFolder.force { try OwnedFolder.clear(dir) }
+            var (model, rep) = try distill(student: s, teachers: ts, config: cfg, data: task,
+                                           run: DistillRunOptions(runDir: dir, resume: runFolder.resume))
             let p = try provenance(task)
             model.recordData(p)
             rep.attach(data: p)
@@ -146,7 +195,8 @@ struct DistillCommand: ParsableCommand {
             if test, case .object(var d) = r.details {
                 var tests: [String: JSONValue] = [:]
                 let split = try task.split(.test)
-                var models = ["teacher": teacher, "student_before": student, "student_after": output]
+                var models = ["student_before": student, "student_after": output]
+                for (i, t) in teacher.enumerated() { models[teacher.count == 1 ? "teacher" : "teacher_\(i + 1)"] = t }
                 if let b = r.details["baseline"]?["model"]?.string { models["baseline"] = b }
                 for (k, path) in models {
                     let net = makeNetwork(try ModelSource.read(path))
@@ -158,7 +208,8 @@ struct DistillCommand: ParsableCommand {
             if let report { try writeStageReport(r, to: report) }
             if json { emit(r.json); return }
             let kind = r.metric_kind == .accuracy ? "accuracy" : "loss"
-            emit("wrote \(output): \(r.params_after.formatted(grouping: true)) parameters; α=\(r.details["chosen"]?["alpha"]?.number ?? 0), T=\(r.details["chosen"]?["temperature"]?.number ?? 0)")
+            let chosen = r.details["chosen"].flatMap { c in c["alpha"]?.number.map { a in ", α=\(a), T=\(c["temperature"]?.number ?? 0)" } } ?? ""
+            emit("wrote \(output): \(r.params_after.formatted(grouping: true)) parameters; method \(cfg.method.rawValue)\(chosen)")
             emit(String(format: "  val %@: teacher %.4f, student before %.4f, after %.4f (gap recovered %@)", kind,
                         r.details["teacher"]?["val"]?[kind]?.number ?? .nan, r.metric_before ?? .nan, r.metric_after ?? .nan,
                         r.details["gap_recovered"]?.number.map { String(format: "%.2f", $0) } ?? "n/a"))

@@ -13,14 +13,11 @@ struct Train: ParsableCommand {
     @Option(name: .shortAndLong, help: "Model file to write.")
     var output: String
 
-    @Option(help: "Folder for the checkpoint and log (default: OUTPUT without .h5, plus .run).")
-    var runDir: String?
+    @OptionGroup(title: "Run folder")
+    var runFolder: RunFolderArguments
 
-    @Flag(help: "Continue the run from its last checkpoint.")
-    var resume = false
-
-    @Flag(help: "Discard an earlier run in the run folder and start over.")
-    var force = false
+    @Option(help: "Train one model per seed, comma-separated (e.g. 1,2,3): OUTPUT.h5 becomes OUTPUT-seed1.h5, … each with its own run folder OUTPUT-seed1.run (or RUN_DIR/seed1).")
+    var seeds: String?
 
     @Option(name: .customLong("set"), help: "Override one config value, e.g. --set train.steps=100 (repeatable).")
     var overrides: [String] = []
@@ -31,12 +28,44 @@ struct Train: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let cfg = try TrainConfig.load(path: config, overrides: overrides)
-            let s = try trainModel(config: cfg, configFile: config, output: output, runDir: runDir, resume: resume, force: force)
-            if json { emit(((try? JSONValue(encoding: s)) ?? .null).jsonString(pretty: true)); return }
-            emit("wrote \(s.output): \(s.parameters.formatted(grouping: true)) parameters, \(s.steps) steps in \(String(format: "%.1f", s.seconds)) s")
-            if let v = s.val { emit("  best val (step \(s.best_step ?? 0)): \(describe(v))") }
-            if let t = s.test { emit("  test: \(describe(t))") }
+            guard let list = try seedList() else {
+                let s = try trainModel(config: cfg, configFile: config, output: output, runDir: runFolder.runDir,
+                                       resume: runFolder.resume, force: runFolder.force)
+                if json { emit(((try? JSONValue(encoding: s)) ?? .null).jsonString(pretty: true)); return }
+                summarize(s)
+                return
+            }
+            var all: [TrainSummary] = []
+            for seed in list {
+                var c = cfg
+                c.seed = seed
+                let stem = output.hasSuffix(".h5") ? String(output.dropLast(3)) : output
+                let s = try trainModel(config: c, configFile: config, output: stem + "-seed\(seed).h5",
+                                       runDir: runFolder.runDir.map { $0 + "/seed\(seed)" }, resume: runFolder.resume,
+                                       force: runFolder.force)
+                if !json { summarize(s) }
+                all.append(s)
+            }
+            if json { emit(((try? JSONValue(encoding: all)) ?? .null).jsonString(pretty: true)) }
         }
+    }
+}
+
+extension Train {
+    /// The --seeds list: distinct non-negative integers, or nil without the option.
+    func seedList() throws -> [UInt64]? {
+        guard let seeds else { return nil }
+        let v = seeds.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        guard !v.isEmpty, v.allSatisfy({ $0 != nil }), Set(v).count == v.count else {
+            throw ValidationError("train: --seeds: expected distinct non-negative integers, comma-separated (e.g. 1,2,3), found \"\(seeds)\"")
+        }
+        return v.map { $0! }
+    }
+
+    func summarize(_ s: TrainSummary) {
+        emit("wrote \(s.output): \(s.parameters.formatted(grouping: true)) parameters, \(s.steps) steps in \(String(format: "%.1f", s.seconds)) s")
+        if let v = s.val { emit("  best val (step \(s.best_step ?? 0)): \(describe(v))") }
+        if let t = s.test { emit("  test: \(describe(t))") }
     }
 }
 

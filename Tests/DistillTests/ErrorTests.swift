@@ -93,4 +93,37 @@ import TestSupport
         let m = message { try run(student, other, cfg, data: data) }
         #expect(m.contains("c.h5: teacher_digest: this teacher cache was made from a different teacher (cache digest \(modelDigest(teacher)), teacher digest \(modelDigest(other)))"), "\(m)")
     }
+
+    @Test func theCommandNamesAnUnknownMethodAndOptionsOfAnotherMethod() throws {
+        let base = ["distill", "s.h5", "--teacher", "t.h5", "-o", "o.h5"]
+        let r = try TestSupport.condense(base + ["--method", "sequencee"])
+        #expect(r.status != 0 && r.stderr.contains("distill: --method: expected soft, hard, sequence, found \"sequencee\""), "\(r.stderr)")
+        let r2 = try TestSupport.condense(base + ["--hard-mix", "0.3"])
+        #expect(r2.status != 0 && r2.stderr.contains("distill: --hard-mix: expected --method hard (the option applies to it only), found --method soft"), "\(r2.stderr)")
+        let r3 = try TestSupport.condense(base + ["--method", "hard", "--alpha", "0.5"])
+        #expect(r3.status != 0 && r3.stderr.contains("distill: --alpha: expected --method soft (the option applies to it only), found --method hard"), "\(r3.stderr)")
+        let r4 = try TestSupport.condense(base + ["--method", "hard", "--hard-mix", "1.5"])
+        #expect(r4.status != 0 && r4.stderr.contains("distill: --hard-mix: expected a weight in [0, 1], found 1.5"), "\(r4.stderr)")
+        let r5 = try TestSupport.condense(base + ["--teacher", "u.h5", "--teacher-weights", "1,2,3"])
+        #expect(r5.status != 0 && r5.stderr.contains("distill: --teacher-weights: expected one weight per --teacher (2), found 3"), "\(r5.stderr)")
+        let r6 = try TestSupport.condense(base + ["--teacher", "u.h5", "--teacher-weights", "1,-2"])
+        #expect(r6.status != 0 && r6.stderr.contains("distill: --teacher-weights: expected finite weights ≥ 0, found -2.0"), "\(r6.stderr)")
+        let r7 = try TestSupport.condense(["distill", "s.h5", "-o", "o.h5"])
+        #expect(r7.status != 0 && r7.stderr.contains("--teacher: expected a teacher model file (repeat for an ensemble), found none"), "\(r7.stderr)")
+    }
+
+    /// A config (recipe) names the method's keys: another method's key that differs from its default is refused.
+    @Test func aConfigWithAnotherMethodsKeyIsRefused() throws {
+        var c = DistillConfig()
+        c.hard_mix = 0.3
+        #expect(message { try c.validate() }.contains("distill: hard_mix: expected its default (0): it applies to method hard only, and the method is soft, found 0.3"),
+                "\(message { try c.validate() })")
+        c = DistillConfig(); c.method = .hard; c.temperature = .fixed(2)
+        #expect(message { try c.validate() }.contains("distill: temperature: expected its default (\"auto\"): it applies to method soft only"),
+                "\(message { try c.validate() })")
+        var json = try JSONValue(encoding: DistillConfig())
+        if case .object(var o) = json { o["method"] = .string("sequencee"); json = .object(o) }
+        let m = message { _ = try JSONDecoder().decode(DistillConfig.self, from: Data(json.description.utf8)) }
+        #expect(m.contains("sequencee"), "\(m)")
+    }
 }

@@ -72,7 +72,7 @@ import TestSupport
         cfg.hidden_loss = kind; cfg.hidden_weight = 0.7
         let m = try HiddenMatcher(config: cfg, student: inner, teacher: teacher.config)
         #expect(m.hasProjection && m.pairs.map(\.teacher) == [1])
-        let objective = DistillObjective(loss: DistillLoss(alpha: 0.6, temperature: 2), teacher: TeacherSource(net: teacher))
+        let objective = DistillObjective(loss: DistillLoss(alpha: 0.6, temperature: 2), teacher: OnlineTeacher(net: teacher))
         objective.hidden = m
         var rng = RNG(seed: 5)
         let ids = (0..<(b * t)).map { _ in Int32(rng.below(v)) }, y = (0..<(b * t)).map { _ in Int32(rng.below(v)) }
@@ -133,7 +133,7 @@ import TestSupport
         func params(_ cfg: DistillConfig) throws -> [Float] {
             let dir = TestSupport.tempDir("hw").path + "/run"
             _ = try trainStudent(copyOf: student, data: data, options: cfg.train, config: cfg,
-                                 candidate: Candidate(alpha: 0.8, temperature: 2), source: TeacherSource(net: makeNetwork(teacher)),
+                                 candidate: Candidate(alpha: 0.8, temperature: 2), teacher: OnlineTeacher(teacher),
                                  runDir: dir, resolved: .null, resume: false, quiet: true)
             let out = try ModelFile.read(dir + "/best.h5")
             #expect(!out.parameters.keys.contains { $0.hasPrefix("distill/") }, "the projection is not written")

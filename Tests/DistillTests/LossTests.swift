@@ -96,7 +96,7 @@ import TestSupport
             return net.params.values.flatMap(\.array)
         }
         let plain = try run(nil)
-        let distilled = try run(DistillObjective(loss: DistillLoss(alpha: 0, temperature: 4), teacher: TeacherSource(net: teacher)))
+        let distilled = try run(DistillObjective(loss: DistillLoss(alpha: 0, temperature: 4), teacher: OnlineTeacher(net: teacher)))
         #expect(plain == distilled)
     }
 }

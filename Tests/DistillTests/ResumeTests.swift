@@ -2,6 +2,7 @@
 // augmentation randomness is covered too).
 import CondenseCore
 import Foundation
+import HDF5
 import Testing
 import TestSupport
 
@@ -28,7 +29,8 @@ import TestSupport
 }
 
 @Suite struct HiddenResumeTests {
-    /// The hidden-state projections (student width 8, teacher 12) live beside the checkpoint: a killed run resumes them.
+    /// The hidden-state projections (student width 8, teacher 12) are the Trainer's extra parameters, checkpointed with
+    /// the model: a killed run resumes them.
     @Test func killedHiddenLossRunResumesOnTheSameTrajectory() throws {
         let dir = TestSupport.tempDir("distill-hidden-resume")
         let student = dir.appendingPathComponent("s.h5").path, teacher = dir.appendingPathComponent("t.h5").path
@@ -46,7 +48,68 @@ import TestSupport
         #expect(r.reference.count == 400)
         #expect(r.killed, "the run finished before it could be killed")
         #expect(r.resume.status == 0 && r.resume.stderr.contains("resumed from"), "\(r.resume.stderr)")
-        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.run/final/hidden-proj.h5").path))
+        let checkpoint = try HDF5.File(openReadOnly: dir.appendingPathComponent("b.run/final/checkpoint.h5").path)
+        let root = try checkpoint.root
+        #expect(try root.dataset("extra/distill/hidden_proj/0/weight").shape == [12, 8], "the projection is in the checkpoint")
+        #expect(try root.dataset("extra_adam_v/distill/hidden_proj/0/weight").shape == [12, 8], "with its moments")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.run/final/hidden-proj.h5").path), "no side file")
+        let worst = r.reference.map { abs($0.value - (r.resumed[$0.key] ?? .infinity)) }.max() ?? .infinity
+        // bit-identical in principle, as TrainCommandTests explains; 1e-6 is a margin, not a rounding bound
+        #expect(worst <= 1e-6, "largest train-loss difference between the runs: \(worst)")
+    }
+}
+
+@Suite struct HardResumeTests {
+    /// Hard labels sampled from the teacher (text, τ = 1, blended with the ground truth): a killed run resumes onto
+    /// the same trajectory, since the draws come from (seed, step, micro-batch).
+    @Test func killedHardLabelRunResumesOnTheSameTrajectory() throws {
+        let dir = TestSupport.tempDir("distill-hard-resume")
+        let student = dir.appendingPathComponent("s.h5").path, teacher = dir.appendingPathComponent("t.h5").path
+        let v = try CharCorpus().vocabulary.count
+        func gpt(_ layers: Int, _ seed: UInt64) -> ModelFile {
+            makeNetwork(.gpt(GPTConfig(n_layer: layers, n_head: 2, head_dim: 4, n_embd: 8, ffn_hidden: 16, block_size: 8,
+                                       vocab_size: v, bias: true, tie_embeddings: true, dropout: 0)), seed: seed).modelFile()
+        }
+        try gpt(1, 1).write(to: student)
+        try gpt(2, 2).write(to: teacher)
+        let args = ["distill", student, "--teacher", teacher, "--method", "hard", "--hard-mix", "0.3", "--hard-temperature", "1",
+                    "--steps", "400", "--batch-size", "4", "--checkpoint-every", "40", "--eval-every", "0",
+                    "--eval-batches", "2", "--log-every", "1", "--warmup-steps", "10", "--seed", "7"]
+        let r = try TestSupport.killAndResume(args, in: dir) { $0.appendingPathComponent("final/log.jsonl") }
+        #expect(r.reference.count == 400)
+        #expect(r.killed, "the run finished before it could be killed")
+        #expect(r.resume.status == 0 && r.resume.stderr.contains("resumed from"), "\(r.resume.stderr)")
+        #expect(r.resumed.count == 400)
+        let worst = r.reference.map { abs($0.value - (r.resumed[$0.key] ?? .infinity)) }.max() ?? .infinity
+        // bit-identical in principle, as TrainCommandTests explains; 1e-6 is a margin, not a rounding bound
+        #expect(worst <= 1e-6, "largest train-loss difference between the runs: \(worst)")
+    }
+}
+
+@Suite struct SequenceResumeTests {
+    /// Sequence-level distillation: the transfer set is generated from the seed (so the reference run and the killed
+    /// one fine-tune on the same set) and its batches come from (seed, step, micro-batch): a killed run resumes onto
+    /// the same trajectory.
+    @Test func killedSequenceRunResumesOnTheSameTrajectory() throws {
+        let dir = TestSupport.tempDir("distill-seq-resume")
+        let student = dir.appendingPathComponent("s.h5").path, teacher = dir.appendingPathComponent("t.h5").path
+        let v = try CharCorpus().vocabulary.count
+        func gpt(_ layers: Int, _ seed: UInt64) -> ModelFile {
+            makeNetwork(.gpt(GPTConfig(n_layer: layers, n_head: 2, head_dim: 4, n_embd: 8, ffn_hidden: 16, block_size: 8,
+                                       vocab_size: v, bias: true, tie_embeddings: true, dropout: 0)), seed: seed).modelFile()
+        }
+        try gpt(1, 1).write(to: student)
+        try gpt(2, 2).write(to: teacher)
+        let args = ["distill", student, "--teacher", teacher, "--method", "sequence", "--prompt-length", "2",
+                    "--continuation-length", "6", "--samples-per-prompt", "2", "--transfer-tokens", "120",
+                    "--steps", "400", "--batch-size", "4", "--checkpoint-every", "40", "--eval-every", "0",
+                    "--eval-batches", "2", "--log-every", "1", "--warmup-steps", "10", "--seed", "7"]
+        let r = try TestSupport.killAndResume(args, in: dir) { $0.appendingPathComponent("final/log.jsonl") }
+        #expect(r.reference.count == 400)
+        #expect(r.killed, "the run finished before it could be killed")
+        #expect(r.resume.status == 0 && r.resume.stderr.contains("resumed from"), "\(r.resume.stderr)")
+        #expect(r.resume.stderr.contains("transfer set: reused"), "the resumed run reuses its transfer set: \(r.resume.stderr)")
+        #expect(r.resumed.count == 400)
         let worst = r.reference.map { abs($0.value - (r.resumed[$0.key] ?? .infinity)) }.max() ?? .infinity
         // bit-identical in principle, as TrainCommandTests explains; 1e-6 is a margin, not a rounding bound
         #expect(worst <= 1e-6, "largest train-loss difference between the runs: \(worst)")

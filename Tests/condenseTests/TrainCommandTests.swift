@@ -41,6 +41,24 @@ import TestSupport
         #expect(worst <= 1e-6, "largest train-loss difference between the runs: \(worst)")
     }
 
+    /// `--seeds 1,2` trains one model per seed, named OUTPUT-seedN.h5, each from its own seed.
+    @Test func seedsTrainOneModelPerSeed() throws {
+        let dir = TestSupport.tempDir("train-seeds")
+        let cfg = dir.appendingPathComponent("c.yaml").path
+        try Self.config.write(toFile: cfg, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("t.h5").path
+        let r = try TestSupport.condense(["train", cfg, "-o", out, "--seeds", "1,2", "--set", "train.steps=3", "--set", "train.eval_batches=1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let paths = ["t-seed1.h5", "t-seed2.h5"].map { dir.appendingPathComponent($0).path }
+        for p in paths { #expect(FileManager.default.fileExists(atPath: p), "\(p)") }
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let a = try Data(contentsOf: URL(fileURLWithPath: paths[0])), b = try Data(contentsOf: URL(fileURLWithPath: paths[1]))
+        #expect(a != b, "different seeds, different teachers")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("t-seed2.run/log.jsonl").path))
+        let bad = try TestSupport.condense(["train", cfg, "-o", out, "--seeds", "1,x"])
+        #expect(bad.status != 0 && bad.stderr.contains("train: --seeds: expected distinct non-negative integers, comma-separated (e.g. 1,2,3), found \"1,x\""), "\(bad.stderr)")
+    }
+
     @Test func unknownConfigKeyIsAClearCommandError() throws {
         let dir = TestSupport.tempDir("train")
         let cfg = dir.appendingPathComponent("c.yaml").path

@@ -27,8 +27,10 @@ public struct CurvePoint: Codable, Equatable, Sendable {
 }
 
 public enum Checkpoint {
-    /// Writes weights, moments and state atomically to `path`.
-    public static func write(to path: String, net: Network, optimizer: AdamW, state: TrainState) throws {
+    /// Writes weights, moments and state atomically to `path`; `extra` (a method's trainable parameters and their
+    /// optimizer) goes under `extra/`, `extra_adam_m/`, `extra_adam_v/`, with its step count in `extra_adam_t`.
+    public static func write(to path: String, net: Network, optimizer: AdamW, state: TrainState,
+                             extra: (ParameterStore, AdamW)? = nil) throws {
         try writeAtomically(to: path) { tmp in
             let f = try HDF5.File(create: tmp)
             let root = try f.root
@@ -43,12 +45,23 @@ public enum Checkpoint {
                 try root.createDataset("adam_m/" + name, shape: shape, data: UnsafeBufferPointer(optimizer.m[i].buffer))
                 try root.createDataset("adam_v/" + name, shape: shape, data: UnsafeBufferPointer(optimizer.v[i].buffer))
             }
+            if let (p, o) = extra {
+                try root.setAttribute("extra_adam_t", int: Int64(o.t))
+                for (i, name) in p.names.enumerated() {
+                    let shape = p.values[i].shape
+                    try root.createDataset("extra/" + name, shape: shape, data: UnsafeBufferPointer(p.values[i].buffer))
+                    try root.createDataset("extra_adam_m/" + name, shape: shape, data: UnsafeBufferPointer(o.m[i].buffer))
+                    try root.createDataset("extra_adam_v/" + name, shape: shape, data: UnsafeBufferPointer(o.v[i].buffer))
+                }
+            }
             try f.flush()
         }
     }
 
-    /// Restores weights and moments into `net` and `optimizer` (same architecture) and returns the state.
-    public static func read(_ path: String, into net: Network, optimizer: AdamW) throws -> TrainState {
+    /// Restores weights and moments into `net` and `optimizer` (same architecture), and the extra parameters and
+    /// their moments when given (the checkpoint must hold them), and returns the state.
+    public static func read(_ path: String, into net: Network, optimizer: AdamW,
+                            extra: (ParameterStore, AdamW)? = nil) throws -> TrainState {
         let f = try HDF5.File(openReadOnly: path)
         let root = try f.root
         guard root.hasAttribute("condense_checkpoint") else {
@@ -65,6 +78,17 @@ public enum Checkpoint {
             try root.dataset("adam_v/" + name).read(into: optimizer.v[i].buffer)
         }
         optimizer.t = Int(try root.intAttribute("adam_t"))
+        if let (p, o) = extra {
+            guard root.hasAttribute("extra_adam_t") else {
+                throw FormatError(file: path, path: "extra", "the run trains extra parameters (\(p.names.joined(separator: ", "))) but this checkpoint holds none; start over with --force")
+            }
+            for (i, name) in p.names.enumerated() {
+                try root.dataset("extra/" + name).read(into: p.values[i].buffer)
+                try root.dataset("extra_adam_m/" + name).read(into: o.m[i].buffer)
+                try root.dataset("extra_adam_v/" + name).read(into: o.v[i].buffer)
+            }
+            o.t = Int(try root.intAttribute("extra_adam_t"))
+        }
         let text = try root.stringAttribute("train_state")
         do {
             return try JSONDecoder().decode(TrainState.self, from: Data(text.utf8))

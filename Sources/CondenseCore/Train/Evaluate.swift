@@ -23,13 +23,19 @@ public struct EvalResult: Codable, Equatable, Sendable {
 /// Evaluates `net` on a split; `maxBatches` > 0 stops early (for periodic evaluation during training).
 public func evaluate(_ net: Network, on split: EvalSplit, splitName: String, batchSize: Int = 256,
                      context: Int = 0, maxBatches: Int = 0) throws -> EvalResult {
+    try evaluate(outputs: net.outputs, on: split, splitName: splitName, batchSize: batchSize, context: context,
+                 maxBatches: maxBatches) { UnsafePointer(net.predict($0)) }
+}
+
+/// The same measurement for any source of (rows, outputs) logits (an ensemble of teachers, for one).
+public func evaluate(outputs v: Int, on split: EvalSplit, splitName: String, batchSize: Int = 256, context: Int = 0,
+                     maxBatches: Int = 0, logits forward: (NetworkInput) -> UnsafePointer<Float>) throws -> EvalResult {
     let start = Date()
     var lossSum = 0.0, count = 0, correct = 0
-    let v = net.outputs
     let probs = Tensor(zeros: [evalRows(split, batchSize: batchSize, context: context), v])
     var pred = [Int32](repeating: 0, count: probs.shape[0])
     do { try forEachEvalBatch(split, batchSize: batchSize, context: context, maxBatches: maxBatches) { input, y, rows in
-        let logits = net.predict(input)
+        let logits = forward(input)
         let n = crossEntropyCount(targets: y, n: rows)
         let mean = crossEntropyForward(probs: probs.data, losses: nil, logits: logits, targets: y, n: rows, v: v)
         lossSum += Double(mean) * Double(n)

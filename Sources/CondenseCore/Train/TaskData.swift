@@ -176,6 +176,17 @@ public final class TrainBatches {
         return .string(String(decoding: data ?? Data(), as: UTF8.self))
     }
 
+    /// Restores the sampler from `state` (as saved by a checkpoint of a run on the same data).
+    public func restore(_ state: JSONValue) throws {
+        if let train = classification?.data {
+            let s = try JSONDecoder().decode(ClassificationSamplerState.self, from: Self.exactJSON(state))
+            classification = try ClassificationSampler(data: train, state: s)
+        } else if let tokens = text?.tokens {
+            let s = try JSONDecoder().decode(TextSamplerState.self, from: Self.exactJSON(state))
+            text = try TextSampler(tokens: tokens, state: s)
+        }
+    }
+
     private static func exactJSON(_ state: JSONValue) throws -> Data {
         guard let text = state.string else { throw FormatError(file: "checkpoint", path: "train_state.sampler", "expected the sampler state as JSON text") }
         return Data(text.utf8)

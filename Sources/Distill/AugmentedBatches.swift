@@ -1,10 +1,13 @@
-// Augment: the transfer set beyond the training set: random ±k px shifts and mixup of image batches, in place.
+// AugmentedBatches: the transfer set beyond the training set: a BatchSource that shifts and mixes up the sampler's
+// image batches in place.
 import CondenseCore
 import Foundation
 
-/// Rewrites each image batch; randomness is derived from (seed, step, micro-batch), so a resumed run sees the same
-/// augmented batches. The teacher labels the augmented input on the fly (the objective runs it on the same input).
-final class ImageAugmenter {
+/// The sampler's batches, each image batch rewritten: random ±k px shifts, then mixup with probability p. Randomness
+/// is derived from (seed, step, micro-batch), so a resumed run sees the same augmented batches. The teacher labels
+/// the augmented input on the fly (the objective runs it on the same input).
+final class AugmentedBatches: BatchSource {
+    let base: TrainBatches
     let seed: UInt64
     let shift: Int
     let mixupProb: Double
@@ -14,9 +17,20 @@ final class ImageAugmenter {
     var mixLambda: [Float] = []
     private var scratch: [Float] = []
 
-    init(seed: UInt64, shift: Int, mixupProb: Double) {
-        self.seed = seed; self.shift = shift; self.mixupProb = mixupProb
+    init(_ base: TrainBatches, seed: UInt64, shift: Int, mixupProb: Double) {
+        self.base = base; self.seed = seed; self.shift = shift; self.mixupProb = mixupProb
     }
+
+    func next(step: Int, micro: Int) throws {
+        try base.next()
+        apply(base, step: step, micro: micro)
+    }
+    func withInput<R>(_ body: (NetworkInput) throws -> R) rethrows -> R { try base.withInput(body) }
+    var targets: [Int32] { base.targets }
+    var unitsPerBatch: Int { base.unitsPerBatch }
+    var batchesPerEpoch: Int? { base.batchesPerEpoch }
+    var state: JSONValue { base.state }
+    func restore(_ state: JSONValue) throws { try base.restore(state) }
 
     /// x (B, F) with F = side², targets (B).
     func apply(_ batches: TrainBatches, step: Int, micro: Int) {
