@@ -22,6 +22,9 @@ public func distill(student: ModelFile, teacher: ModelFile, config: DistillConfi
     let start = Date()
     try config.validate()
     try checkPair(student: student, teacher: teacher, data: data)
+    var memory = student.architecture.distillMemory(teacher: teacher.architecture, batchSize: config.train.batch_size)
+    memory.data = data.residentBytes
+    try memory.check("distilling at batch_size \(config.train.batch_size)") { FormatError(file: "distill", path: "train.batch_size", $0) }
     if config.hidden_loss != .none {
         guard case .gpt(let sc) = student.architecture, case .gpt(let tc) = teacher.architecture else {
             throw FormatError(file: "distill", path: "hidden_loss",
@@ -238,7 +241,7 @@ func timeOnlineTeacher(_ net: Network, data: TaskData, batch: Int, context: Int)
         return Date().timeIntervalSince(t0) / Double(batch)
     case .text(let corpus):
         guard corpus.train.count >= batch * context else { return nil }
-        return corpus.train.withUnsafeBufferPointer { ids in
+        return corpus.train.prefix(batch * context).withUnsafeBufferPointer { ids in
             _ = net.predict(.tokens(ids.baseAddress!, batch: batch, seq: context))
             let t0 = Date()
             _ = net.predict(.tokens(ids.baseAddress!, batch: batch, seq: context))

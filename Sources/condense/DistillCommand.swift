@@ -127,6 +127,7 @@ struct DistillCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let cfg = try config()
+            try FolderLock.acquire(output: output)   // one writer per output, taken before the work starts
             let s = try ModelSource.read(student), t = try ModelSource.read(teacher)
             let task = try data.load(for: t.architecture, vocabulary: t.vocabulary, model: teacher)
             let dir = runDir ?? (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".run"
