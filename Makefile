@@ -1,5 +1,5 @@
 # Condense: the two Quick-start commands (`make run`, `make test`) and a few conveniences.
-.PHONY: run test build bootstrap clean
+.PHONY: run test build bootstrap clean fuzz
 
 # The main job: set up a fresh machine, build, and run the default recipe end to end (tools/run-main).
 run: bootstrap build
@@ -21,6 +21,14 @@ test: bootstrap
 	  sed "s/Test run with/int8 path $$p: test run with/" $$log; rm -f $$log; \
 	  [ $$rc -eq 0 ] || exit $$rc; \
 	done
+	@tools/fuzz run-if-built 10
+
+# The libFuzzer harnesses (Fuzz/, docs/notes/fuzzing.md): build them with -sanitize=fuzzer,address in .build/fuzz
+# (about 13 min from a clean clone on 2 cores, so not part of `make test`), then run each target 20 s. Once built,
+# `make test` runs each for 10 s as long as the build is newer than every source (tools/fuzz run-if-built).
+fuzz: bootstrap
+	tools/fuzz build
+	tools/fuzz run 20
 
 build:
 	swift build -c release --product condense

@@ -13,6 +13,13 @@ let hotSwiftFlags: [SwiftSetting] = ProcessInfo.processInfo.environment["CONDENS
     .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
+// CONDENSE_FUZZ=1 adds condense-fuzz, the libFuzzer harnesses of Fuzz/ (tools/fuzz builds them with
+// -sanitize=fuzzer,address in .build/fuzz; docs/notes/fuzzing.md). The normal build never sees that target.
+let fuzzTargets: [Target] = ProcessInfo.processInfo.environment["CONDENSE_FUZZ"] == "1" ? [
+    .executableTarget(name: "condense-fuzz", dependencies: ["CondenseCore", "Pipeline"], path: "Fuzz",
+                      swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+] : []
+
 let package = Package(
     name: "Condense",
     platforms: [.macOS(.v13)],
@@ -79,6 +86,6 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CondenseCore", "TestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["Interop", "CondenseCore", "HDF5", "TestSupport"]),
         .testTarget(name: "condenseTests", dependencies: ["condense", "CondenseCore", "TestSupport"]),
-    ],
+    ] + fuzzTargets,
     swiftLanguageModes: [.v5]
 )

@@ -29,6 +29,12 @@ public func distill(student: ModelFile, teacher: ModelFile, config: DistillConfi
 public func distill(student: ModelFile, teachers: [ModelFile], config: DistillConfig, data: TaskData,
                     run: DistillRunOptions = DistillRunOptions()) throws -> (ModelFile, StageReport) {
     let start = Date()
+    let biggest = teachers.max { $0.parameterCount < $1.parameterCount }
+    if let t = biggest {
+        var memory = student.architecture.distillMemory(teacher: t.architecture, batchSize: config.train.batch_size)
+        memory.data = data.residentBytes
+        try memory.check("distilling at batch_size \(config.train.batch_size)") { FormatError(file: "distill", path: "train.batch_size", $0) }
+    }
     let plan = try DistillPlan(student: student, teachers: teachers, config: config, data: data, run: run)
     let search = try plan.search()
     let (model, final) = try plan.final(search)
@@ -77,7 +83,7 @@ func timeOnlineTeacher(_ teacher: Teacher, data: TaskData, batch: Int, context: 
         return time(.features(train.images.data, batch: batch))
     case .text(let corpus):
         guard corpus.train.count >= batch * context else { return nil }
-        return corpus.train.withUnsafeBufferPointer { time(.tokens($0.baseAddress!, batch: batch, seq: context)) }
+        return corpus.train.prefix(batch * context).withUnsafeBufferPointer { time(.tokens($0.baseAddress!, batch: batch, seq: context)) }
     }
 }
 

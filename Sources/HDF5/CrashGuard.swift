@@ -7,6 +7,8 @@ import Foundation
 /// is the last line: while at least one input file is open, SIGSEGV, SIGBUS, SIGFPE and SIGILL print
 /// "condense: error: FILE: …" naming the most recently opened input, and exit with status 1. The handler runs on
 /// its own stack (so a stack overflow is caught too) and calls only write(2) and _exit(2).
+/// CONDENSE_CRASH_GUARD=off leaves the signals to their default handlers (the fuzz harnesses set it, so that
+/// AddressSanitizer reports where a fault happened and libFuzzer keeps the input).
 enum CrashGuard {
     private static let capacity = 4_096
     nonisolated(unsafe) private static let message = UnsafeMutablePointer<CChar>.allocate(capacity: capacity)
@@ -15,6 +17,7 @@ enum CrashGuard {
     private static let lock = NSLock()
 
     private static let installed: Bool = {
+        if ProcessInfo.processInfo.environment["CONDENSE_CRASH_GUARD"] == "off" { return false }
         let stackSize = 1 << 16
         var ss = stack_t()
         ss.ss_sp = UnsafeMutableRawPointer.allocate(byteCount: stackSize, alignment: 16)

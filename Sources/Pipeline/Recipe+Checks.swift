@@ -28,22 +28,36 @@ extension Recipe {
                 try checkQuantizeInputs(c, arch: arch, depthKnown: depthKnown, stage: i)
             }
         }
-        try SizeLimits.checkMemory(try estimatedPeakMemory(), "the largest stage of this recipe") {
-            FormatError(file: file, path: "stages", $0)
+        if let (stage, m) = try estimatedPeakMemory() {
+            try m.check("stage \(stage + 1) (\(stages[stage].kind.rawValue)) of this recipe") { FormatError(file: file, path: "stages", $0) }
         }
     }
 
-    /// Bytes the most demanding stage needs, estimated from the input model (0 while there is none to size).
-    /// Pruning only shrinks a model, so the input's architecture bounds every stage's.
-    public func estimatedPeakMemory() throws -> Double {
-        guard let a = try inputArchitecture() else { return 0 }
-        return stages.reduce(0.0) { peak, stage in
+    /// The most demanding stage (its index) and what it needs, estimated from the input model; nil while there is
+    /// none to size (a teacher still to be trained). Pruning only shrinks a model, so the input's architecture
+    /// bounds every stage's, the teacher's included.
+    public func estimatedPeakMemory() throws -> (stage: Int, memory: MemoryEstimate)? {
+        guard let a = try inputArchitecture() else { return nil }
+        let teacher = try teacherArchitecture() ?? a
+        let dataBytes = data.memoryEstimate(family: a.family)
+        var peak: (Int, MemoryEstimate)?
+        for (i, stage) in stages.enumerated() {
+            var m: MemoryEstimate
             switch stage {
-            case .prune(let c): return max(peak, a.inferenceMemoryEstimate(rows: c.calibration_batch_size))
-            case .distill(let c): return max(peak, a.trainingMemoryEstimate(batchSize: c.train.batch_size) + a.inferenceMemoryEstimate(rows: c.train.batch_size))
-            case .quantize(let c): return max(peak, a.inferenceMemoryEstimate(rows: c.calibration_batches * c.calibration_batch_size))
+            case .prune(let c): m = a.inferenceMemory(rows: c.calibration_batch_size)
+            case .distill(let c): m = a.distillMemory(teacher: teacher, batchSize: c.train.batch_size)
+            case .quantize(let c): m = a.inferenceMemory(rows: c.calibration_batches * c.calibration_batch_size)
             }
+            m.data = dataBytes
+            if peak == nil || m.total > peak!.1.total { peak = (i, m) }
         }
+        return peak
+    }
+
+    /// The teacher's architecture, when its file exists.
+    func teacherArchitecture() throws -> Architecture? {
+        guard !teacher.path.isEmpty, FileManager.default.fileExists(atPath: teacher.path) else { return nil }
+        return try ModelFile.readHeader(teacher.path).architecture
     }
 
     /// The architecture of the first stage's input, when it exists (a teacher still to be trained has none yet).

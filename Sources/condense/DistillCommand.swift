@@ -176,6 +176,7 @@ struct DistillCommand: ParsableCommand {
         try reportingErrors {
             guard !teacher.isEmpty else { throw ValidationError("distill: --teacher: expected a teacher model file (repeat for an ensemble), found none") }
             let cfg = try config()
+            try FolderLock.acquire(output: output)   // one writer per output, taken before the work starts
             let s = try ModelSource.read(student), ts = try teacher.map { try ModelSource.read($0) }
             let task = try data.load(for: ts[0].architecture, vocabulary: ts[0].vocabulary, model: teacher[0])
             let dir = runFolder.folder(for: output)

@@ -28,6 +28,7 @@ struct Export: ParsableCommand {
             guard let target = ExportTarget(rawValue: to) else {
                 throw ValidationError("--to: expected one of keras, onnx, hf, found \"\(to)\"")
             }
+            try FolderLock.acquire(output: output)   // one writer per output, taken before the work starts
             let m = try ModelSource.read(model)
             let r = try exportModel(m, to: target, output: output, onnxInt8: onnxInt8)
             for w in r.warnings { FileHandle.standardError.write(Data("condense: warning: \(w)\n".utf8)) }

@@ -18,6 +18,7 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try FolderLock.acquire(output: output)   // one writer per output, taken before the work starts
             let m = try ModelSource.read(model)
             let x = try ModelInput.read(input, for: m.architecture)
             let logits = x.logits(makeNetwork(m))

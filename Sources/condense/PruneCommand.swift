@@ -97,6 +97,7 @@ struct PruneCommand: ParsableCommand {
             if let layer = quantizedLayers(inFile: model).first {
                 throw PruneError("\(model): \(layer): the model is already quantized (int8 qweight); prune a float model (prune comes before quantize)")
             }
+            try FolderLock.acquire(output: output)   // one writer per output, taken before the work starts
             let m = try ModelSource.read(model)
             let task = try data.loadIfFits(for: m.architecture, vocabulary: m.vocabulary, model: model)
             var (student, r) = try prune(m, config: cfg, data: task)

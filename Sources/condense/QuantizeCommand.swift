@@ -73,6 +73,7 @@ struct QuantizeCommand: ParsableCommand {
         try reportingErrors {
             let cfg = try config()
             try cfg.validate()
+            try FolderLock.acquire(output: output)   // one writer per output, taken before the work starts
             let m = try ModelSource.read(model)
             let task = try data.load(for: m.architecture, vocabulary: m.vocabulary, model: model)
             var (q, r) = try quantize(m, config: cfg, data: task)

@@ -35,9 +35,12 @@ struct Run: ParsableCommand {
             let r = try Recipe.load(path: recipe, overrides: overrides, output: output)
             if dryRun {
                 emit(r.resolvedYAML)
-                let phys = Double(SizeLimits.physicalMemory)
-                let peak = try r.estimatedPeakMemory()
-                emit("# estimated peak memory: \(peak > 0 ? SizeLimits.gib(peak) : "unknown until the teacher exists") (this machine: \(SizeLimits.gib(phys)))")
+                let limit = Double(SizeLimits.memoryLimit)
+                if let (stage, m) = try r.estimatedPeakMemory() {
+                    emit("# estimated peak memory: \(m.summary), at stage \(stage + 1) (\(r.stages[stage].kind.rawValue)); limit \(SizeLimits.size(limit))")
+                } else {
+                    emit("# estimated peak memory: unknown until the teacher exists (limit \(SizeLimits.size(limit)))")
+                }
                 return
             }
             let s = try runRecipe(r, options: RunOptions(force: force, quiet: quiet))

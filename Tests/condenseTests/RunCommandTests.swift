@@ -100,4 +100,27 @@ import TestSupport
         let dry = try TestSupport.condense(["run", recipe, "--dry-run", "--set", "distill.alpha=0.5"])
         #expect(dry.status == 0 && dry.stdout.contains("alpha: 0.5") && dry.stdout.contains("calibration_batch_size: 16"), "\(dry.stdout)")
     }
+
+    /// --dry-run prints the largest stage's estimate part by part; over the memory limit (CONDENSE_MEMORY_LIMIT here,
+    /// physical memory otherwise) the recipe is refused before anything runs, in one line naming the stage and parts.
+    @Test func dryRunReportsTheMemoryEstimateAndRefusesOneOverTheLimit() throws {
+        let (dir, recipe, out) = try setUp("run-memory")
+        let dry = try TestSupport.condense(["run", recipe, "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        let line = dry.stdout.split(separator: "\n").first { $0.hasPrefix("# estimated peak memory: ") } ?? ""
+        for part in ["parameters", "optimizer state", "activations per batch", "teacher", "data", "at stage 2 (distill)"] {
+            #expect(line.contains(part), "\(dry.stdout)")
+        }
+        for args in [["run", recipe, "--dry-run"], ["run", recipe]] {
+            let r = try TestSupport.condense(args, environment: ["CONDENSE_MEMORY_LIMIT": "1048576"])
+            #expect(r.status == 1 && !r.signaled)
+            #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.hasPrefix("condense: error: \(recipe): stages: stage 2 (distill) of this recipe needs an estimated ")
+                    && r.stderr.contains("; CONDENSE_MEMORY_LIMIT allows 1.0 MiB"), "\(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out), "nothing runs over the limit")
+        let cfg = dir.appendingPathComponent("t.yaml").path
+        try "model:\n  family: mlp\n  hidden: [16]\ntrain:\n  steps: 3\n".write(toFile: cfg, atomically: true, encoding: .utf8)
+        let t = try TestSupport.condense(["train", cfg, "-o", dir.appendingPathComponent("m.h5").path], environment: ["CONDENSE_MEMORY_LIMIT": "1048576"])
+        #expect(t.status == 1 && t.stderr.contains("\(cfg): train.batch_size: training this mlp at batch_size ") && t.stderr.contains("data 209.6 MiB"), "\(t.stderr)")
+    }
 }

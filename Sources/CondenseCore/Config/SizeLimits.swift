@@ -1,4 +1,4 @@
-// SizeLimits: documented bounds on every count a config or flag sets, and the memory estimate a run is checked against.
+// SizeLimits: documented bounds on every count a config or flag sets (the memory estimate: MemoryEstimate).
 import Foundation
 
 /// The bounds of docs/RECIPES.md ("Limits"). They sit far above anything useful on a small machine and far below
@@ -29,15 +29,19 @@ public enum SizeLimits {
         return pages > 0 && size > 0 ? pages.multipliedReportingOverflow(by: size).partialValue : 0
     }
 
-    /// Throws when `estimate` bytes exceed physical memory, naming what needs it.
-    public static func checkMemory(_ estimate: Double, _ what: String, _ fail: (String) -> Error) throws {
-        let phys = Double(physicalMemory)
-        if phys > 0 && estimate > phys {
-            throw fail("\(what) needs an estimated \(gib(estimate)) of memory; this machine has \(gib(phys))")
-        }
+    /// The memory a run may use: CONDENSE_MEMORY_LIMIT (bytes) when set and smaller, else physical memory.
+    public static var memoryLimit: Int {
+        let phys = physicalMemory
+        guard let s = ProcessInfo.processInfo.environment["CONDENSE_MEMORY_LIMIT"], let v = Int(s), v > 0 else { return phys }
+        return phys > 0 ? min(v, phys) : v
     }
 
     public static func gib(_ bytes: Double) -> String { String(format: "%.2f GiB", bytes / 1_073_741_824) }
+
+    /// "512.0 MiB" below a GiB, else "1.25 GiB".
+    public static func size(_ bytes: Double) -> String {
+        bytes < 1_073_741_824 ? String(format: "%.1f MiB", bytes / 1_048_576) : gib(bytes)
+    }
 }
 
 extension TrainingOptions {
@@ -52,35 +56,5 @@ extension TrainingOptions {
             try SizeLimits.check(v, 0...SizeLimits.maxSteps, prefix + k, fail)
         }
         try SizeLimits.check(eval_batches, 0...SizeLimits.maxBatches, prefix + "eval_batches", fail)
-    }
-}
-
-extension Architecture {
-    /// Bytes a training run of this model needs, roughly: weights, gradients and two AdamW moments (16 bytes per
-    /// parameter), plus float32 activations and their gradients for one micro-batch. An estimate, not a bound: it
-    /// is what `--dry-run` reports and what a run is refused on when it exceeds physical memory.
-    public func trainingMemoryEstimate(batchSize: Int) -> Double {
-        let b = Double(batchSize)
-        let params = Double(checkedParameterCount() ?? Int.max)
-        switch self {
-        case .mlp(let c):
-            return 16 * params + 3 * 4 * b * Double(c.widths.reduce(0, +))
-        case .gpt(let c):
-            let t = Double(c.block_size), C = Double(c.n_embd), A = Double(c.attnWidth), F = Double(c.ffn_hidden)
-            let perLayer = 10 * C + 5 * A + 2 * F + Double(c.n_head) * t
-            return 16 * params + 2 * 4 * b * t * (Double(c.n_layer) * perLayer + 3 * Double(c.vocab_size))
-        }
-    }
-
-    /// Bytes an inference forward over `rows` examples (or sequences) needs beside the weights.
-    public func inferenceMemoryEstimate(rows: Int) -> Double {
-        let b = Double(rows)
-        let params = Double(checkedParameterCount() ?? Int.max)
-        switch self {
-        case .mlp(let c): return 4 * params + 2 * 4 * b * Double(c.widths.reduce(0, +))
-        case .gpt(let c):
-            let t = Double(c.block_size)
-            return 4 * params + 4 * b * t * (Double(c.n_embd) * 8 + Double(c.ffn_hidden) + Double(c.n_head) * t + Double(c.vocab_size))
-        }
     }
 }

@@ -4,21 +4,26 @@ import Foundation
 public struct CharCorpus {
     public let directory: String
     public let vocabulary: Vocabulary
-    public let train: [Int32]
-    public let val: [Int32]
-    public let test: [Int32]
+    public let train: TokenSequence
+    public let val: TokenSequence
+    public let test: TokenSequence
     /// A user's text: where it came from; nil for the Shakespeare splits.
     public var provenance: DataProvenance?
 
     /// A corpus from token ids already encoded with `vocabulary` (a user's text).
     public init(vocabulary: Vocabulary, train: [Int32], val: [Int32], test: [Int32], provenance: DataProvenance) {
+        self.init(vocabulary: vocabulary, train: TokenSequence(train), val: TokenSequence(val), test: TokenSequence(test), provenance: provenance)
+    }
+
+    /// A corpus over token sequences that may be memory-mapped (nanoGPT's .bin files).
+    public init(vocabulary: Vocabulary, train: TokenSequence, val: TokenSequence, test: TokenSequence, provenance: DataProvenance) {
         directory = provenance.source
         self.vocabulary = vocabulary
         self.train = train; self.val = val; self.test = test
         self.provenance = provenance
     }
 
-    public func tokens(_ split: DataSplit) -> [Int32] {
+    public func tokens(_ split: DataSplit) -> TokenSequence {
         switch split {
         case .train: return train
         case .val: return val
@@ -42,9 +47,9 @@ public struct CharCorpus {
             }
             loaded[split] = ids
         }
-        train = loaded[.train]!
-        val = loaded[.val]!
-        test = loaded[.test]!
+        train = TokenSequence(loaded[.train]!)
+        val = TokenSequence(loaded[.val]!)
+        test = TokenSequence(loaded[.test]!)
     }
 
     private struct Splits: Decodable {

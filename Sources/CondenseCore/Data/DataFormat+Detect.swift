@@ -30,8 +30,11 @@ extension DataFormat {
         if head.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) { return .hdf5 }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) || head.starts(with: [0x50, 0x4B, 0x05, 0x06]) { return .npy }
         if head.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) {
-            throw DataError(path, expected: "labelled arrays: an .npz holding x and y, or a folder of x.npy and y.npy",
-                            found: "a single .npy array (it holds no labels)")
+            // x.npy with y.npy beside it is unambiguous: the folder's arrays (x_val.npy … too, when present).
+            if TaskData.npyFolder(ofFile: path) != nil { return .npy }
+            throw DataError(path, expected: "labelled arrays: an .npz holding x and y, a folder of x.npy and y.npy, or x.npy with y.npy beside it",
+                            found: "a single .npy array\((path as NSString).lastPathComponent == "x.npy" ? " with no y.npy beside it" : "") (it holds no labels)",
+                            hint: "pass the folder, or save both arrays with numpy.savez(\"data.npz\", x=x, y=y)")
         }
         if head.count >= 4 && head[0] == 0 && head[1] == 0 && head[2] == 0x08 { return .idx }
         if head.starts(with: [0x1F, 0x8B]) {

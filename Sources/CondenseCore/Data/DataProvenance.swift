@@ -37,6 +37,13 @@ enum Digest {
         return hex(h.finalize())
     }
 
+    /// The same digest as for the ids as an array, computed chunk by chunk.
+    static func tokens(_ ids: TokenSequence) throws -> String {
+        var h = SHA256()
+        try ids.forEachChunk { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }   // little-endian on every supported CPU
+        return hex(h.finalize())
+    }
+
     static func examples(_ data: LabeledImages) -> String {
         var h = SHA256()
         h.update(bufferPointer: UnsafeRawBufferPointer(start: data.images.data, count: data.images.count * 4))
@@ -48,6 +55,11 @@ enum Digest {
 extension SplitRecord {
     public init(tokens: [Int32], origin: String) {
         self.init(size: tokens.count, unit: "tokens", sha256: Digest.tokens(tokens), origin: origin)
+    }
+
+    /// A split of token ids, digested in one streaming pass (a mapped file is not copied).
+    public init(tokens: TokenSequence, origin: String) throws {
+        self.init(size: tokens.count, unit: "tokens", sha256: try Digest.tokens(tokens), origin: origin)
     }
 
     public init(examples: LabeledImages, origin: String) {

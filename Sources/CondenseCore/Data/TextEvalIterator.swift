@@ -3,13 +3,17 @@
 /// divide into windows of T, one last window is aligned to the end of the split, and its targets already scored by
 /// the window before are set to −1 (`BatchBuffers.ignoreIndex`), so every target counts exactly once.
 public struct TextEvalIterator {
-    public let tokens: [Int32]
+    public let tokens: TokenSequence
     public let batchSize: Int
     public let context: Int
     /// Index of the next window.
     public private(set) var window = 0
 
     public init(tokens: [Int32], batchSize: Int, context: Int) throws {
+        try self.init(tokens: TokenSequence(tokens), batchSize: batchSize, context: context)
+    }
+
+    public init(tokens: TokenSequence, batchSize: Int, context: Int) throws {
         try BatchBuffers.checkSize(batchSize, "batch size", "TextEvalIterator")
         try BatchBuffers.checkSize(context, "context length", "TextEvalIterator")
         guard tokens.count > context else {
@@ -38,21 +42,19 @@ public struct TextEvalIterator {
         guard window < windowCount else { return nil }
         let rows = min(batchSize, windowCount - window)
         let t = context
-        tokens.withUnsafeBufferPointer { src in
-            x.withUnsafeMutableBufferPointer { xb in
-                y.withUnsafeMutableBufferPointer { yb in
-                    for r in 0..<rows {
-                        let k = window + r
-                        let last = k == fullWindows
-                        let start = last ? tokens.count - 1 - t : k * t
-                        (xb.baseAddress! + r * t).update(from: src.baseAddress! + start, count: t)
-                        (yb.baseAddress! + r * t).update(from: src.baseAddress! + start + 1, count: t)
-                        if last { (yb.baseAddress! + r * t).update(repeating: BatchBuffers.ignoreIndex, count: t - remainder) }
-                    }
-                    if rows < batchSize {
-                        (xb.baseAddress! + rows * t).update(repeating: 0, count: (batchSize - rows) * t)
-                        (yb.baseAddress! + rows * t).update(repeating: BatchBuffers.ignoreIndex, count: (batchSize - rows) * t)
-                    }
+        x.withUnsafeMutableBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { yb in
+                for r in 0..<rows {
+                    let k = window + r
+                    let last = k == fullWindows
+                    let start = last ? tokens.count - 1 - t : k * t
+                    tokens.copy(from: start, count: t, to: xb.baseAddress! + r * t)
+                    tokens.copy(from: start + 1, count: t, to: yb.baseAddress! + r * t)
+                    if last { (yb.baseAddress! + r * t).update(repeating: BatchBuffers.ignoreIndex, count: t - remainder) }
+                }
+                if rows < batchSize {
+                    (xb.baseAddress! + rows * t).update(repeating: 0, count: (batchSize - rows) * t)
+                    (yb.baseAddress! + rows * t).update(repeating: BatchBuffers.ignoreIndex, count: (batchSize - rows) * t)
                 }
             }
         }

@@ -7,13 +7,17 @@ public struct TextSamplerState: Codable, Equatable, Sendable {
 }
 
 public struct TextSampler {
-    public let tokens: [Int32]
+    public let tokens: TokenSequence
     public let batchSize: Int
     /// T, the window length.
     public let context: Int
     private var rng: RNG
 
     public init(tokens: [Int32], batchSize: Int, context: Int, seed: UInt64) throws {
+        try self.init(tokens: TokenSequence(tokens), batchSize: batchSize, context: context, seed: seed)
+    }
+
+    public init(tokens: TokenSequence, batchSize: Int, context: Int, seed: UInt64) throws {
         try TextSampler.validate(tokens.count, batchSize, context)
         self.tokens = tokens
         self.batchSize = batchSize
@@ -23,6 +27,10 @@ public struct TextSampler {
 
     /// Resumes from a checkpointed state; the token sequence must have the same length as when it was saved.
     public init(tokens: [Int32], state: TextSamplerState) throws {
+        try self.init(tokens: TokenSequence(tokens), state: state)
+    }
+
+    public init(tokens: TokenSequence, state: TextSamplerState) throws {
         let source = "TextSampler state"
         guard state.tokenCount == tokens.count else {
             throw DataError(source, expected: "\(state.tokenCount) tokens (as checkpointed)", found: "\(tokens.count)")
@@ -47,14 +55,12 @@ public struct TextSampler {
         try BatchBuffers.check(y, count: batchSize * context, name: "target", "TextSampler")
         let t = context
         let starts = tokens.count - t  // start ∈ 0..<starts keeps start + T ≤ count − 1
-        tokens.withUnsafeBufferPointer { src in
-            x.withUnsafeMutableBufferPointer { xb in
-                y.withUnsafeMutableBufferPointer { yb in
-                    for b in 0..<batchSize {
-                        let s = rng.below(starts)
-                        (xb.baseAddress! + b * t).update(from: src.baseAddress! + s, count: t)
-                        (yb.baseAddress! + b * t).update(from: src.baseAddress! + s + 1, count: t)
-                    }
+        x.withUnsafeMutableBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { yb in
+                for b in 0..<batchSize {
+                    let s = rng.below(starts)
+                    tokens.copy(from: s, count: t, to: xb.baseAddress! + b * t)
+                    tokens.copy(from: s + 1, count: t, to: yb.baseAddress! + b * t)
                 }
             }
         }

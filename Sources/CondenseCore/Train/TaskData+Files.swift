@@ -48,7 +48,10 @@ extension TaskData {
             let raw: RawSplits
             switch format {
             case .hdf5: raw = try ArrayReaders.hdf5(spec.path)
-            case .npy: raw = spec.path.hasSuffix(".npz") || !isDirectory(spec.path) ? try ArrayReaders.npz(spec.path) : try ArrayReaders.npyFolder(spec.path)
+            case .npy:
+                if isDirectory(spec.path) { raw = try ArrayReaders.npyFolder(spec.path) }
+                else if let dir = npyFolder(ofFile: spec.path) { raw = try ArrayReaders.npyFolder(dir) }
+                else { raw = try ArrayReaders.npz(spec.path) }
             case .csv: raw = try CSVTable.read(spec.path, label: spec.label)
             default: raw = try ArrayReaders.idx(spec.path)
             }
@@ -59,6 +62,13 @@ extension TaskData {
             let p = DataProvenance(source: spec.path, format: format.rawValue, detected: detected, splits: s.records)
             return .classification(train: s.train, val: s.val, source: .loaded(test: s.test, provenance: p))
         }
+    }
+
+    /// The folder of `path` when it names x.npy and y.npy is beside it (a single .npy given for its folder).
+    static func npyFolder(ofFile path: String) -> String? {
+        guard (path as NSString).lastPathComponent == "x.npy" else { return nil }
+        let dir = (path as NSString).deletingLastPathComponent
+        return FileManager.default.fileExists(atPath: (dir.isEmpty ? "." : dir) + "/y.npy") ? (dir.isEmpty ? "." : dir) : nil
     }
 
     static func isDirectory(_ path: String) -> Bool {
@@ -143,8 +153,8 @@ extension TaskData {
         var notes: [String] = []
         let test = try NanoGPTBin.tokens(dir, "test", vocabSize: v)
         if test == nil { notes.append("no test.bin: the test split is val.bin (nanoGPT prepares train and val only)") }
-        let records = ["train": SplitRecord(tokens: train, origin: file("train.bin")), "val": SplitRecord(tokens: val, origin: file("val.bin")),
-                       "test": SplitRecord(tokens: test ?? val, origin: file(test == nil ? "val.bin" : "test.bin"))]
+        let records = ["train": try SplitRecord(tokens: train, origin: file("train.bin")), "val": try SplitRecord(tokens: val, origin: file("val.bin")),
+                       "test": try SplitRecord(tokens: test ?? val, origin: file(test == nil ? "val.bin" : "test.bin"))]
         let p = DataProvenance(source: spec.path, format: "nanogpt", detected: detected, splits: records, notes: notes)
         return .text(CharCorpus(vocabulary: vocab, train: train, val: val, test: test ?? val, provenance: p))
     }
@@ -157,8 +167,8 @@ extension TaskData {
         case .text(let c):
             let f = { (s: String) in (c.directory as NSString).appendingPathComponent(s + ".txt") }
             return DataProvenance(source: "shakespeare", format: "shakespeare", detected: false, splits: [
-                "train": SplitRecord(tokens: c.train, origin: f("train")), "val": SplitRecord(tokens: c.val, origin: f("val")),
-                "test": SplitRecord(tokens: c.test, origin: f("test"))])
+                "train": try SplitRecord(tokens: c.train, origin: f("train")), "val": try SplitRecord(tokens: c.val, origin: f("val")),
+                "test": try SplitRecord(tokens: c.test, origin: f("test"))])
         case .classification(let train, let val, .fashion(let dir)):
             let d = FashionMNIST.directory(dir)
             let test = try FashionMNIST.load(.test, directory: dir)

@@ -111,7 +111,7 @@ public enum ClassificationSource {
 
 public enum EvalSplit {
     case images(LabeledImages)
-    case tokens([Int32])
+    case tokens(TokenSequence)
 }
 
 /// Training batches from a seeded, checkpointable sampler, in buffers owned here.

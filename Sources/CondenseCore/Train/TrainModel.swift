@@ -19,12 +19,14 @@ public struct TrainSummary: Codable {
 public func trainModel(config: TrainConfig, configFile: String, output: String, runDir: String? = nil,
                        resume: Bool = false, force: Bool = false, quiet: Bool = false,
                        evaluateTest: Bool = true) throws -> TrainSummary {
+    try FolderLock.acquire(output: output)   // one writer per output, taken before the work starts
     let data = try TaskData.load(config.data.spec, fit: DataFit(family: config.model["family"]?.string, model: configFile))
     let arch = try config.architecture(features: data.features, classes: data.classes,
                                        vocabulary: data.vocabulary?.count, file: configFile)
     let dir = runDir ?? (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".run"
-    try SizeLimits.checkMemory(arch.trainingMemoryEstimate(batchSize: config.train.batch_size),
-                               "training this \(arch.family) at batch_size \(config.train.batch_size)") {
+    var memory = arch.trainingMemory(batchSize: config.train.batch_size)
+    memory.data = config.data.spec.memoryEstimate(family: arch.family)
+    try memory.check("training this \(arch.family) at batch_size \(config.train.batch_size)") {
         FormatError(file: configFile, path: "train.batch_size", $0)
     }
     try OwnedFolder.prepare(dir, kind: "train-run", force: force, entries: ["checkpoint.h5", "best.h5", "log.jsonl"])

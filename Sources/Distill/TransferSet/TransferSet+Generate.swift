@@ -24,9 +24,9 @@ struct TransferPlan: Codable, Equatable {
     var length: Int { promptLength + continuationLength }
 
     /// The transfer set's key: FNV-1a 64 over the teacher's digest, the training tokens and this plan.
-    func key(teacher: String, train: [Int32]) -> String {
+    func key(teacher: String, train: TokenSequence) throws -> String {
         var h = Array(teacher.utf8).withUnsafeBytes { fnv1a($0) }
-        h = train.withUnsafeBytes { fnv1a($0, h) }
+        try train.forEachChunk { h = fnv1a(UnsafeRawBufferPointer($0), h) }  // FNV-1a is byte-sequential: chunks chain
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys  // the same bytes in every process
         let plan = (try? encoder.encode(self)) ?? Data()
@@ -39,7 +39,7 @@ extension TransferSet {
     /// Generates the set: prompt i starts at a seeded position of `train`; sample j of a prompt is drawn from member
     /// j mod M of `writers` (the teachers' GPTs); every candidate is scored by `scorer` (the teacher, or the
     /// ensemble's mixture) and the best of each prompt kept.
-    static func generate(writers: [GPT], scorer: Teacher, train: [Int32], plan: TransferPlan, key: String) throws -> TransferSet {
+    static func generate(writers: [GPT], scorer: Teacher, train: TokenSequence, plan: TransferPlan, key: String) throws -> TransferSet {
         let (p, n) = (plan.promptLength, plan.samples)
         guard train.count > plan.length else {
             throw FormatError(file: "distill", path: "prompt_length",
@@ -48,7 +48,7 @@ extension TransferSet {
         var rng = RNG(seed: plan.seed ^ 0x7A5F_E25E)
         let prompts = (0..<plan.prompts).map { _ -> [Int32] in
             let s = rng.below(train.count - p)
-            return Array(train[s..<(s + p)])
+            return train.slice(s, p)
         }
         var candidates = [[Int32]](repeating: [], count: plan.prompts * n)
         for (m, gpt) in writers.enumerated() {

@@ -43,7 +43,7 @@ extension TransferSet {
             let set = try TransferSet.text(c.transfer_set, vocabulary: corpus.vocabulary, length: plan.length)
             return (set, summary(set, path: c.transfer_set, origin: "text", t0))
         }
-        let path = dir + "/transfer-set.h5", key = plan.key(teacher: scorer.digest, train: corpus.train)
+        let path = dir + "/transfer-set.h5", key = try plan.key(teacher: scorer.digest, train: corpus.train)
         if FileManager.default.fileExists(atPath: path),
            let set = try TransferSet.read(path, key: key, vocab: scorer.outputs) {
             return (set, summary(set, path: path, origin: "reused", t0))

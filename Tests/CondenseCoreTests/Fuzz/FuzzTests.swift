@@ -1,10 +1,10 @@
 // FuzzTests: time-boxed, seeded mutation fuzzing of the model reader, the IDX/gzip reader and the config loader.
 //
-// Why a deterministic mutation fuzzer inside `swift test` rather than libFuzzer (`-sanitize=fuzzer`): libhdf5,
-// zlib and libyaml are not instrumented, so coverage feedback would only see our Swift wrappers; a fuzzing target
-// would need its own unsafe-flag build; and a seeded mutator runs on every machine in the normal suite, with each
-// finding reproduced from (seed file, iteration). The seeds are Tests/FuzzSeeds. A crash, trap, hang or runaway
-// allocation is the finding: each input must either load or throw. CONDENSE_FUZZ_SECONDS sets the time per target.
+// The coverage-guided fuzzers are the libFuzzer harnesses of Fuzz/ (tools/fuzz, `make fuzz`; docs/notes/fuzzing.md):
+// they need their own sanitizer build, which takes too long for every `swift test`. This deterministic mutation
+// fuzzer runs in the normal suite on every machine, and each finding is reproduced from (seed file, iteration). The
+// seeds are Tests/FuzzSeeds, shared with the harnesses. A crash, trap, hang or runaway allocation is the finding:
+// each input must either load or throw. CONDENSE_FUZZ_SECONDS sets the time per target.
 import CondenseCore
 import Foundation
 import Testing

@@ -20,7 +20,7 @@ import TestSupport
         try Data(F.npy("<f4", shape: [50, 3], payload: F.floats(x))).write(to: URL(fileURLWithPath: dir + "/npy/x.npy"))
         try Data(F.npy("<i8", shape: [50], payload: F.int64s(y))).write(to: URL(fileURLWithPath: dir + "/npy/y.npy"))
         var digests: [[String]] = []
-        for (file, format) in [("t.csv", "csv"), ("t.h5", "hdf5"), ("t.npz", "npy"), ("npy", "npy")] {
+        for (file, format) in [("t.csv", "csv"), ("t.h5", "hdf5"), ("t.npz", "npy"), ("npy", "npy"), ("npy/x.npy", "npy")] {
             let d = try TaskData.load(DataSpec(path: dir + "/" + file), fit: Self.fit)
             let p = try d.provenance()
             #expect(p.format == format && p.detected, "\(file)")

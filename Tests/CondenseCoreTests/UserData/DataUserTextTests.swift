@@ -24,9 +24,9 @@ import TestSupport
         guard case .text(let c) = try TaskData.load(spec, fit: try Self.fit(" .abcd")) else { Issue.record("not text"); return }
         #expect(c.train.count == 252 && c.val.count == 90 && c.test.count == 18)
         let vocab = try Vocabulary(characters: " .abcd")
-        #expect(try vocab.decode(c.train + c.val + c.test) == Self.text, "contiguous, in order, nothing lost")
+        #expect(try vocab.decode(c.train.array + c.val.array + c.test.array) == Self.text, "contiguous, in order, nothing lost")
         #expect(c.provenance?.splits["val"]?.origin == "tokens 252..<342 of \(dir)/t.txt")
-        #expect(c.provenance?.splits["train"]?.sha256 == SplitRecord(tokens: c.train, origin: "").sha256)
+        #expect(c.provenance?.splits["train"]?.sha256 == SplitRecord(tokens: c.train.array, origin: "").sha256)
     }
 
     @Test func givenSplitsAndFoldersOfFiles() throws {
@@ -43,7 +43,7 @@ import TestSupport
         var spec = DataSpec(path: many)
         spec.val_fraction = 0.25; spec.test_fraction = 0.25
         guard case .text(let m) = try TaskData.load(spec, fit: try Self.fit(" .abcd")) else { Issue.record("not text"); return }
-        #expect(try Vocabulary(characters: " .abcd").decode(m.train + m.val + m.test) == "dd. abc ", "files in name order")
+        #expect(try Vocabulary(characters: " .abcd").decode(m.train.array + m.val.array + m.test.array) == "dd. abc ", "files in name order")
     }
 
     @Test func unknownCharactersAreNamedOrSkipped() throws {
