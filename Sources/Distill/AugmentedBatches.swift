@@ -6,7 +6,7 @@ import Foundation
 /// The sampler's batches, each image batch rewritten: random ±k px shifts, then mixup with probability p. Randomness
 /// is derived from (seed, step, micro-batch), so a resumed run sees the same augmented batches. The teacher labels
 /// the augmented input on the fly (the objective runs it on the same input).
-final class AugmentedBatches: BatchSource {
+final class AugmentedBatches: WrappingBatchSource {
     let base: TrainBatches
     let seed: UInt64
     let shift: Int
@@ -25,12 +25,7 @@ final class AugmentedBatches: BatchSource {
         try base.next()
         apply(base, step: step, micro: micro)
     }
-    func withInput<R>(_ body: (NetworkInput) throws -> R) rethrows -> R { try base.withInput(body) }
-    var targets: [Int32] { base.targets }
-    var unitsPerBatch: Int { base.unitsPerBatch }
-    var batchesPerEpoch: Int? { base.batchesPerEpoch }
-    var state: JSONValue { base.state }
-    func restore(_ state: JSONValue) throws { try base.restore(state) }
+    var wrapped: BatchSource { base }
 
     /// x (B, F) with F = side², targets (B).
     func apply(_ batches: TrainBatches, step: Int, micro: Int) {

@@ -23,3 +23,18 @@ public protocol BatchSource: AnyObject {
 extension TrainBatches: BatchSource {
     public func next(step: Int, micro: Int) throws { try next() }
 }
+
+/// A source that wraps another and changes only how a batch is drawn (augmentation, relabelling): the input, targets,
+/// sizes and checkpoint state are the wrapped source's unless the wrapper says otherwise.
+public protocol WrappingBatchSource: BatchSource {
+    var wrapped: BatchSource { get }
+}
+
+extension WrappingBatchSource {
+    public func withInput<R>(_ body: (NetworkInput) throws -> R) rethrows -> R { try wrapped.withInput(body) }
+    public var targets: [Int32] { wrapped.targets }
+    public var unitsPerBatch: Int { wrapped.unitsPerBatch }
+    public var batchesPerEpoch: Int? { wrapped.batchesPerEpoch }
+    public var state: JSONValue { wrapped.state }
+    public func restore(_ state: JSONValue) throws { try wrapped.restore(state) }
+}

@@ -21,7 +21,7 @@ struct HardMethod: DistillMethod {
 
 /// The base source's batches, with the teacher's label of every row (`hard`) drawn after each batch. The draw's
 /// uniforms come from RNG(seed, step, micro-batch), so a resumed run draws the same labels.
-final class HardLabelBatches: BatchSource {
+final class HardLabelBatches: WrappingBatchSource {
     let base: BatchSource
     let teacher: Teacher
     /// 0: the top-1 class or token; > 0: a token sampled from softmax(z/τ).
@@ -46,12 +46,7 @@ final class HardLabelBatches: BatchSource {
             }
         }
     }
-    func withInput<R>(_ body: (NetworkInput) throws -> R) rethrows -> R { try base.withInput(body) }
-    var targets: [Int32] { base.targets }
-    var unitsPerBatch: Int { base.unitsPerBatch }
-    var batchesPerEpoch: Int? { base.batchesPerEpoch }
-    var state: JSONValue { base.state }
-    func restore(_ state: JSONValue) throws { try base.restore(state) }
+    var wrapped: BatchSource { base }
 }
 
 /// The teacher's label of one row of logits z (cols): with τ = 0 the first index of the largest logit; otherwise the
