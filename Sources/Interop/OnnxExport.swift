@@ -10,8 +10,11 @@ enum OnnxExport {
 
     /// How INT8 layers become ONNX ops: `exact` spells out our per-row symmetric scheme around MatMulInteger, so ORT
     /// computes what `condense predict` computes; `ort` uses DynamicQuantizeLinear (per tensor, asymmetric uint8),
-    /// which ORT fuses into its DynamicQuantizeMatMul kernel: faster, with ORT's own activation rounding.
-    enum Int8Ops: String, CaseIterable { case exact, ort }
+    /// which ORT fuses into its DynamicQuantizeMatMul kernel: faster, with ORT's own activation rounding. `ort` stores
+    /// the weights as uint8 (w + 128, zero point 128), whose products ORT sums exactly on every x86-64 CPU; `ort-s8`
+    /// keeps them int8, which ORT runs faster where the CPU has VNNI but sums with a saturating int16 instruction
+    /// (vpmaddubsw) where it has only AVX2, so there pairs of large products are clipped.
+    enum Int8Ops: String, CaseIterable { case exact, ort, ortS8 = "ort-s8" }
 
     static func serialize(_ model: ModelFile, int8 ops: Int8Ops = .exact) throws -> Data {
         let b = OnnxGraphBuilder(name: "condense_\(model.architecture.family)")
@@ -40,7 +43,8 @@ enum OnnxExport {
         let safe = layer.replacingOccurrences(of: "/", with: ".")
         var y: String
         if let q = model.quantized[layer] {
-            y = b.int8Ops == .ort && q.inputScale == nil ? ortDynamicMatMul(b, x, q, name: safe) : int8MatMul(b, x, q, name: safe)
+            y = b.int8Ops != .exact && q.inputScale == nil
+                ? ortDynamicMatMul(b, x, q, unsignedWeights: b.int8Ops == .ort, name: safe) : int8MatMul(b, x, q, name: safe)
         } else {
             let w = model.parameters[layer + "/weight"]!
             let (n, k) = (w.shape[0], w.shape[1])
@@ -77,13 +81,23 @@ enum OnnxExport {
     }
 
     /// ORT's dynamic scheme: DynamicQuantizeLinear gives uint8 activations with a per-tensor scale and zero point;
-    /// MatMulInteger takes that zero point and our int8 weights (zero point 0); then · x_scale · weight_scale.
-    static func ortDynamicMatMul(_ b: OnnxGraphBuilder, _ x: String, _ q: QuantizedLinear, name: String) -> String {
+    /// MatMulInteger takes that zero point and our weights, as int8 with zero point 0 or, with unsignedWeights, as
+    /// uint8 w + 128 with zero point 128 (the same integers after the zero point); then · x_scale · weight_scale.
+    static func ortDynamicMatMul(_ b: OnnxGraphBuilder, _ x: String, _ q: QuantizedLinear, unsignedWeights: Bool,
+                                 name: String) -> String {
         var xs = x
         if let sm = q.smoothScale { xs = b.op1("Div", [x, b.constant(name + ".smooth_scale", shape: [q.k], floats: sm)], name: name + ".Smooth") }
         let dq = b.op("DynamicQuantizeLinear", [xs], outputs: 3, name: name + ".DynamicQuantizeLinear")
-        let qw = b.constant(name + ".qweight_t", shape: [q.k, q.n], int8: transposed(q.qweight, rows: q.n, cols: q.k))
-        let acc = b.op1("MatMulInteger", [dq[0], qw, dq[2]], name: name + ".MatMulInteger")
+        let wt = transposed(q.qweight, rows: q.n, cols: q.k)
+        let acc: String
+        if unsignedWeights {
+            let qw = b.constant(name + ".qweight_t_u8", shape: [q.k, q.n], uint8: wt.map { UInt8(Int($0) + 128) })
+            let zp = b.constant(name + ".weight_zero_point", shape: [], uint8: [128])
+            acc = b.op1("MatMulInteger", [dq[0], qw, dq[2], zp], name: name + ".MatMulInteger")
+        } else {
+            let qw = b.constant(name + ".qweight_t", shape: [q.k, q.n], int8: wt)
+            acc = b.op1("MatMulInteger", [dq[0], qw, dq[2]], name: name + ".MatMulInteger")
+        }
         let f = b.op1("Cast", [acc], name: name + ".CastFloat", ["to": .int(Int64(Onnx_TensorProto.DataType.float.rawValue))])
         let scale = b.op1("Mul", [dq[1], b.constant(name + ".weight_scale", shape: [q.n], floats: q.weightScale)], name: name + ".Scale")
         return b.op1("Mul", [f, scale], name: name + ".MulScale")

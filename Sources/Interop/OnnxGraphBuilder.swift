@@ -60,6 +60,10 @@ final class OnnxGraphBuilder {
         initializer(name, shape: shape, type: .int8, values)
     }
 
+    func constant(_ name: String, shape: [Int], uint8 values: [UInt8]) -> String {
+        initializer(name, shape: shape, type: .uint8, values)
+    }
+
     func constant(_ name: String, shape: [Int], int64 values: [Int64]) -> String {
         initializer(name, shape: shape, type: .int64, values)
     }

@@ -17,7 +17,7 @@ struct Export: ParsableCommand {
     @Option(help: "Target format: keras, onnx or hf.")
     var to: String
 
-    @Option(help: "ONNX INT8 layers: exact (our per-row scheme around MatMulInteger; matches predict) or ort (DynamicQuantizeLinear, fused by ONNX Runtime).")
+    @Option(help: "ONNX INT8 layers: exact (our per-row scheme around MatMulInteger; matches predict), ort (DynamicQuantizeLinear, fused by ONNX Runtime; uint8 weights, exact on every CPU) or ort-s8 (int8 weights: faster in ONNX Runtime with VNNI, saturating without it).")
     var onnxInt8: String = "exact"
 
     @Flag(help: "Print the export report as JSON.")

@@ -21,10 +21,16 @@ import TestSupport
     static let memoryKiB = 6 << 20
     /// CPU seconds per run (ulimit -t): the slowest case, a Fashion-MNIST eval, takes about 2 s.
     static let cpuSeconds = 60
+    /// Wall seconds past which a case counts as hung: ulimit -t bounds a spinning run at 60 CPU seconds, but on a
+    /// shared 2-core machine at load 10 those take several times as long in wall time; 300 s is past any honest case
+    /// there and still catches a run that waits forever on a lock or a pipe.
+    static let wallSeconds = 300.0
 
-    /// Runs `condense ARGS` under `ulimit -v` and `ulimit -t` in a shell that then execs it.
+    /// Runs `condense ARGS` under `ulimit -v` and `ulimit -t` in a shell that then execs it, killed (exit 137)
+    /// after `wallSeconds` by coreutils' timeout, so that a hang fails the case instead of blocking the suite.
     func runBounded(_ args: [String], env: [String: String]) throws -> TestSupport.Result {
-        let script = "ulimit -v \(Self.memoryKiB) && ulimit -t \(Self.cpuSeconds) && exec \"$0\" \"$@\""
+        let script = "ulimit -v \(Self.memoryKiB) && ulimit -t \(Self.cpuSeconds) && " +
+            "exec timeout -s KILL \(Int(Self.wallSeconds)) \"$0\" \"$@\""
         return try TestSupport.run("/bin/sh", ["-c", script, TestSupport.condenseBinary] + args,
                                    cwd: TestSupport.packageRoot, environment: env)
     }
@@ -67,7 +73,7 @@ import TestSupport
         var bad: [String] = []
         let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: true)
         if r.signaled { bad.append("signal (exit \(r.status))") }
-        if seconds > Double(Self.cpuSeconds) { bad.append("took \(Int(seconds)) s") }
+        if seconds > Self.wallSeconds { bad.append("took \(Int(seconds)) s of wall time") }
         if c.expect == "ok" {
             if r.status != 0 { bad.append("exit \(r.status), expected 0: \(r.stderr.prefix(300))") }
             for f in c.contains where !r.stdout.contains(f) { bad.append("stdout lacks \(f.debugDescription): \(r.stdout.prefix(200))") }
