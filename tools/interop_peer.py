@@ -7,7 +7,7 @@
    python tools/interop_peer.py hf DIR IN.h5 OUT.h5 [--generate N]    GPT2LMHeadModel.from_pretrained → logits; with
                                                                        --generate, greedy generate N tokens after IN's
                                                                        first row, printed as JSON {"tokens": [...]}
-   python tools/interop_peer.py bench FLOAT.onnx INT8.onnx IN.h5 [--rounds 7] [--also INT8_ORT.onnx]
+   python tools/interop_peer.py bench FLOAT.onnx INT8.onnx IN.h5 [--rounds 7] [--also OTHER.onnx ...]
                                   [--condense FLOAT.h5 INT8.h5 --data NAME]
                                                                        ORT latency: our float, our int8, and ORT's own
                                                                        quantize_dynamic of our float export, alternating;
@@ -100,8 +100,8 @@ def bench(float_path, int8_path, inp, rounds, also=None, condense=None, data=Non
         quantize_dynamic(float_path, ortq, weight_type=QuantType.QInt8)
         sessions = {"ort float (our export)": session(float_path), "ort int8 (our export)": session(int8_path),
                     "ort int8 (quantize_dynamic of our float)": session(ortq)}
-        if also:
-            sessions["ort int8 (our export, --onnx-int8 ort)"] = session(also)
+        for path in also or []:
+            sessions[f"ort {os.path.basename(path)}"] = session(path)
         times = {k: [] for k in sessions}
         for _ in range(rounds):
             for k, s in sessions.items():
@@ -137,7 +137,8 @@ def main():
         data = a[a.index("--data") + 1] if "--data" in a else None
         if cond and not data:
             sys.exit("interop_peer.py: error: --condense needs --data NAME (the data set `condense report` measures on)")
-        bench(a[1], a[2], a[3], r, a[a.index("--also") + 1] if "--also" in a else None, cond, data)
+        also = [a[i + 1] for i, v in enumerate(a) if v == "--also"]
+        bench(a[1], a[2], a[3], r, also, cond, data)
     else:
         sys.exit(f"interop_peer.py: error: unknown command {a[0]!r}; expected keras, onnx, hf or bench")
 
