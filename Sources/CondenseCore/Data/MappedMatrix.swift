@@ -1,0 +1,82 @@
+// MappedMatrix: a (rows, columns) array of numbers stored row-major inside a memory-mapped file (a .npy payload, a
+// contiguous HDF5 dataset), read row by row into Float through the mapping and checked front to back with pread(2).
+import Foundation
+
+public struct MappedMatrix {
+    let file: MappedFile
+    /// Byte offset of row 0 in the file.
+    public let offset: Int
+    public let rows: Int
+    public let columns: Int
+    public let coding: ElementCoding
+    /// Named in errors: the file, and the dataset or array.
+    public let source: String
+
+    var rowBytes: Int { columns * coding.itemSize }
+
+    /// Maps `path` and checks that rows × columns elements of `coding` starting at `offset` lie inside it.
+    public init(path: String, offset: Int, rows: Int, columns: Int, coding: ElementCoding, source: String) throws {
+        let file = try MappedFile(path)
+        guard rows >= 0, columns >= 0, offset >= 0 else {
+            throw DataError(source, expected: "a non-negative shape and offset", found: "(\(rows), \(columns)) at byte \(offset)")
+        }
+        let (cells, o1) = rows.multipliedReportingOverflow(by: columns)
+        let (bytes, o2) = cells.multipliedReportingOverflow(by: coding.itemSize)
+        let (end, o3) = offset.addingReportingOverflow(bytes)
+        guard !o1, !o2, !o3, end <= file.count else {
+            throw DataError(source, expected: "\(rows) × \(columns) elements of \(coding) from byte \(offset) inside the file",
+                            found: "a file of \(file.count) bytes (truncated)")
+        }
+        self.file = file; self.offset = offset; self.rows = rows; self.columns = columns
+        self.coding = coding; self.source = source
+    }
+
+    /// Rows start ..< start + n as Float into `dst` (n·columns floats), read through the mapping; the pages read are
+    /// then dropped from this process's mappings (they stay in the page cache), so that sampled rows never add up to
+    /// a resident copy of the file.
+    @inline(__always)
+    public func copyRows(_ start: Int, _ n: Int, to dst: UnsafeMutablePointer<Float>) {
+        precondition(start >= 0 && n >= 0 && start <= rows - n, "MappedMatrix: rows \(start)..<\(start + n) outside 0..<\(rows)")
+        guard n > 0, columns > 0 else { return }
+        let at = offset + start * rowBytes
+        coding.floats(file.base + at, n * columns, to: dst)
+        file.release(from: at, bytes: n * rowBytes)
+    }
+
+    /// Visits the rows in order, in chunks of whole rows (at least one) converted to Float, read with pread(2) so that
+    /// a pass over a large file leaves the resident set as it was; `body` gets the chunk and its first row.
+    public func forEachChunk(_ body: (UnsafeBufferPointer<Float>, Int) throws -> Void) throws {
+        guard rows > 0, columns > 0 else { return }
+        let perChunk = max(1, MappedFile.chunkBytes / rowBytes)
+        let floats = UnsafeMutablePointer<Float>.allocate(capacity: perChunk * columns)
+        defer { floats.deallocate() }
+        try file.stream(from: offset, bytes: rows * rowBytes, chunk: perChunk * rowBytes) { raw, at in
+            let n = raw.count / coding.itemSize
+            coding.floats(raw.baseAddress!, n, to: floats)
+            try body(UnsafeBufferPointer(start: floats, count: n), (at - offset) / rowBytes)
+        }
+    }
+
+    /// Every element as Double, in order, chunk by chunk (labels; a column vector is its own chunked pass).
+    public func forEachDoubleChunk(_ body: (UnsafeBufferPointer<Double>, Int) throws -> Void) throws {
+        guard rows > 0, columns > 0 else { return }
+        let perChunk = max(1, MappedFile.chunkBytes / rowBytes)
+        let values = UnsafeMutablePointer<Double>.allocate(capacity: perChunk * columns)
+        defer { values.deallocate() }
+        try file.stream(from: offset, bytes: rows * rowBytes, chunk: perChunk * rowBytes) { raw, at in
+            let n = raw.count / coding.itemSize
+            for i in 0..<n { values[i] = coding.double(raw.baseAddress!, i) }
+            try body(UnsafeBufferPointer(start: values, count: n), (at - offset) / rowBytes)
+        }
+    }
+
+    /// Throws, naming the row and column, at the first element that is not finite (the check a whole read makes).
+    public func checkFinite() throws {
+        try forEachChunk { chunk, firstRow in
+            if let bad = chunk.firstIndex(where: { !$0.isFinite }) {
+                throw DataError(source, expected: "finite features",
+                                found: "\(chunk[bad]) at row \(firstRow + bad / columns), column \(bad % columns)")
+            }
+        }
+    }
+}
