@@ -11,7 +11,11 @@ public enum ArrayCache {
     static let version: UInt32 = 1
     static let headerBytes = 128
 
+    /// A folder that replaces the environment's for the current task (tests use a temporary one).
+    @TaskLocal public static var folder: String?
+
     public static var directory: String {
+        if let f = folder { return f }
         let env = ProcessInfo.processInfo.environment
         if let d = env[environmentKey], !d.isEmpty { return d }
         if let x = env["XDG_CACHE_HOME"], !x.isEmpty { return x + "/condense/arrays" }

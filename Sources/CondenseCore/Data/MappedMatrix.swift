@@ -73,10 +73,19 @@ public struct MappedMatrix {
     /// Throws, naming the row and column, at the first element that is not finite (the check a whole read makes).
     public func checkFinite() throws {
         try forEachChunk { chunk, firstRow in
-            if let bad = chunk.firstIndex(where: { !$0.isFinite }) {
+            if let bad = Self.firstNonFinite(chunk.baseAddress!, chunk.count) {
                 throw DataError(source, expected: "finite features",
                                 found: "\(chunk[bad]) at row \(firstRow + bad / columns), column \(bad % columns)")
             }
         }
+    }
+
+    /// The index of the first of p[0..<n] that is not finite (a plain loop: a debug build does not specialise
+    /// `firstIndex(where:)`, which then costs an allocation an element).
+    @inline(__always)
+    static func firstNonFinite(_ p: UnsafePointer<Float>, _ n: Int) -> Int? {
+        var i = 0
+        while i < n { if !p[i].isFinite { return i }; i += 1 }
+        return nil
     }
 }

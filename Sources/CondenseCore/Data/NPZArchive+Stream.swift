@@ -45,7 +45,7 @@ extension NPZArchive {
             if floats.count < n { floats = [Float](repeating: 0, count: n) }
             try floats.withUnsafeMutableBufferPointer { out in
                 coding.floats(raw, n, to: out.baseAddress!)
-                if let bad = out[0..<n].firstIndex(where: { !$0.isFinite }) {
+                if let bad = MappedMatrix.firstNonFinite(out.baseAddress!, n) {
                     let e = element + bad
                     throw DataError(source, expected: "finite features", found: "\(out[bad]) at row \(e / features), column \(e % features)")
                 }
