@@ -70,22 +70,24 @@ public struct ExampleRows {
 
     init(storage: Storage, count: Int, features: Int) { self.storage = storage; self.count = count; self.features = features }
 
-    /// Visits the examples in order, in chunks of whole examples (a mapped file without an index is read with pread(2);
-    /// one with an index row by row through the mapping); `body` gets the floats and the chunk's first example.
+    /// Visits the examples in order, in chunks of whole examples (a mapped file is read with pread(2): in large
+    /// blocks without an index, row by row with one); `body` gets the floats and the chunk's first example.
     public func forEachChunk(_ body: (UnsafeBufferPointer<Float>, Int) throws -> Void) throws {
         switch storage {
         case .memory(let t): try body(UnsafeBufferPointer(start: t.data, count: t.count), 0)
         case .mapped(let m, nil): try m.forEachChunk(body)
-        case .mapped(_, _?):
+        case .mapped(let m, let index?):
             let per = max(1, MappedFile.chunkBytes / max(4 * features, 1))
             let buf = UnsafeMutablePointer<Float>.allocate(capacity: per * features)
             defer { buf.deallocate() }
             var at = 0
-            while at < count {
-                let n = min(per, count - at)
-                copyRows(at, n, to: buf)
-                try body(UnsafeBufferPointer(start: buf, count: n * features), at)
-                at += n
+            try index.withUnsafeBufferPointer { all in
+                while at < count {
+                    let n = min(per, count - at)
+                    try m.readRows(UnsafeBufferPointer(rebasing: all[at..<(at + n)]), to: buf)
+                    try body(UnsafeBufferPointer(start: buf, count: n * features), at)
+                    at += n
+                }
             }
         }
     }

@@ -1,12 +1,15 @@
-// MappedFile: a read-only private mapping of a whole file (one owner; unmapped in deinit), read through the mapping
-// for random windows or rows and with pread(2) for front-to-back passes.
+// MappedFile: a read-only private mapping of a whole file and its open descriptor (one owner; unmapped and closed in
+// deinit), read through the mapping for random windows and blocks, and with pread(2) for scattered rows and
+// front-to-back passes.
 import Foundation
 
-/// A read-only private mapping of a whole file, unmapped when the last reference goes.
+/// A read-only private mapping of a whole file, unmapped (and its descriptor closed) when the last reference goes.
 final class MappedFile {
     let base: UnsafeRawPointer
     let count: Int
     let path: String
+    /// Kept open for `read(_:bytes:at:)`.
+    private let fd: Int32
 
     init(_ path: String) throws {
         self.path = path
@@ -14,14 +17,16 @@ final class MappedFile {
         guard fd >= 0 else {
             throw DataError(path, expected: "a readable file", found: String(cString: strerror(errno)))
         }
-        defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
             throw DataError(path, expected: "a regular file", found: "a special file (device, FIFO or socket)")
         }
+        self.fd = fd
         count = Int(st.st_size)
         if count == 0 { base = UnsafeRawPointer(bitPattern: 1)!; return }   // nothing to map; never read
         guard let p = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            close(fd)
             throw DataError(path, expected: "a file that can be memory-mapped", found: String(cString: strerror(errno)))
         }
         // Windows are sampled at random: no readahead or fault-around, so that each window maps only its own pages
@@ -30,7 +35,26 @@ final class MappedFile {
         base = UnsafeRawPointer(p)
     }
 
-    deinit { if count > 0 { munmap(UnsafeMutableRawPointer(mutating: base), count) } }
+    deinit {
+        if count > 0 { munmap(UnsafeMutableRawPointer(mutating: base), count) }
+        close(fd)
+    }
+
+    /// Reads bytes at ..< at + bytes into `dst` with pread(2) (the range must lie inside the file); an error names the
+    /// file and where it now ends.
+    func read(_ dst: UnsafeMutableRawPointer, bytes: Int, at: Int) throws {
+        precondition(at >= 0 && bytes >= 0 && at <= count - bytes, "MappedFile.read: range outside the file")
+        var got = 0
+        while got < bytes {
+            let n = pread(fd, dst + got, bytes - got, off_t(at + got))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                throw DataError(path, expected: "\(count) readable bytes (as when it was opened)",
+                                found: n == 0 ? "the file ends at byte \(at + got)" : String(cString: strerror(errno)))
+            }
+            got += n
+        }
+    }
 
     /// Span that `release` drops: a large page-cache folio is at most this big, and a fault may map all of it.
     static let releaseSpan = 2 << 20

@@ -31,16 +31,45 @@ public struct MappedMatrix {
         self.coding = coding; self.source = source
     }
 
-    /// Rows start ..< start + n as Float into `dst` (n·columns floats), read through the mapping; the pages read are
-    /// then dropped from this process's mappings (they stay in the page cache), so that sampled rows never add up to
-    /// a resident copy of the file.
+    /// Below this many bytes, rows are read with pread(2); at or above it, through the mapping. A page fault on a
+    /// freshly written file maps its whole large folio (up to 2 MiB), and dropping it again costs ~100 µs: ~50×
+    /// a pread of one row from the page cache.
+    static let mappedCopyBytes = 1 << 20
+
+    /// Rows start ..< start + n as Float into `dst` (n·columns floats): a few rows with pread(2), a block through the
+    /// mapping, whose pages are then dropped from this process's mappings (they stay in the page cache), so that
+    /// sampled rows never add up to a resident copy of the file. A read error (the file shrank since it was checked)
+    /// stops the process with the file named, as a fault on the mapping would.
     @inline(__always)
     public func copyRows(_ start: Int, _ n: Int, to dst: UnsafeMutablePointer<Float>) {
         precondition(start >= 0 && n >= 0 && start <= rows - n, "MappedMatrix: rows \(start)..<\(start + n) outside 0..<\(rows)")
         guard n > 0, columns > 0 else { return }
-        let at = offset + start * rowBytes
-        coding.floats(file.base + at, n * columns, to: dst)
-        file.release(from: at, bytes: n * rowBytes)
+        let at = offset + start * rowBytes, bytes = n * rowBytes
+        if bytes >= Self.mappedCopyBytes {
+            coding.floats(file.base + at, n * columns, to: dst)
+            file.release(from: at, bytes: bytes)
+            return
+        }
+        do {
+            if coding.isFloat32 { try file.read(dst, bytes: bytes, at: at); return }
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
+            defer { raw.deallocate() }
+            try file.read(raw, bytes: bytes, at: at)
+            coding.floats(raw, n * columns, to: dst)
+        } catch { fatalError("\(error)") }
+    }
+
+    /// Rows `rows[0]`, `rows[1]`, … as Float into `dst` (one after another), each read with pread(2): a pass over
+    /// many scattered rows (a digest of a seeded subset) then costs no page faults and leaves no pages mapped.
+    public func readRows(_ rows: UnsafeBufferPointer<Int32>, to dst: UnsafeMutablePointer<Float>) throws {
+        guard !rows.isEmpty, columns > 0 else { return }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: rowBytes, alignment: 16)
+        defer { raw.deallocate() }
+        for (k, r) in rows.enumerated() {
+            precondition(r >= 0 && Int(r) < self.rows, "MappedMatrix: row \(r) outside 0..<\(self.rows)")
+            try file.read(raw, bytes: rowBytes, at: offset + Int(r) * rowBytes)
+            coding.floats(raw, columns, to: dst + k * columns)
+        }
     }
 
     /// Visits the rows in order, in chunks of whole rows (at least one) converted to Float, read with pread(2) so that
