@@ -85,8 +85,8 @@ enum Harness: String, CaseIterable {
             // The same bytes as a folder's x.npy beside the seed y.npy, read mapped.
             let folder = Self.file("npy")
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: folder + "/y.npy", contents: Data(Self.seed("y.npy")))
-            FileManager.default.createFile(atPath: folder + "/x.npy", contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: folder + "/y.npy", contents: Data(Self.seed("y.npy")))
+            _ = FileManager.default.createFile(atPath: folder + "/x.npy", contents: Data(bytes))
             load(folder, format: "npy", family: "mlp")
         case .npz:
             load(Self.write(bytes, "a.npz"), format: "npy", family: "mlp")
