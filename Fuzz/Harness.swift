@@ -15,7 +15,7 @@ enum Harness: String, CaseIterable {
     case recipe
     /// CSV → labelled arrays (header row, label column).
     case csv
-    /// .npy bytes (parsed directly) and the same bytes as an .npz member's archive.
+    /// .npy bytes (parsed directly, and as a folder's x.npy read mapped).
     case npy
     /// .npz (zip of x.npy, y.npy) → labelled arrays.
     case npz
@@ -81,6 +81,13 @@ enum Harness: String, CaseIterable {
             load(Self.write(bytes, "t.csv"), format: "csv", family: "mlp")
         case .npy:
             _ = try? NPYArray.parse(Data(bytes), source: "fuzz").floats()
+            _ = try? NPYHeader.parse(Data(bytes), fileBytes: bytes.count, source: "fuzz")
+            // The same bytes as a folder's x.npy beside the seed y.npy, read mapped.
+            let folder = Self.file("npy")
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: folder + "/y.npy", contents: Data(Self.seed("y.npy")))
+            _ = FileManager.default.createFile(atPath: folder + "/x.npy", contents: Data(bytes))
+            load(folder, format: "npy", family: "mlp")
         case .npz:
             load(Self.write(bytes, "a.npz"), format: "npy", family: "mlp")
         case .nanogpt:
@@ -108,7 +115,11 @@ enum Harness: String, CaseIterable {
         var spec = DataSpec(path: path)
         spec.format = format
         spec.unknown = unknown
-        guard let data = try? TaskData.load(spec, fit: fit) else { return }
-        _ = try? data.provenance()
+        if let data = try? TaskData.load(spec, fit: fit) { _ = try? data.provenance() }
+        // Labelled arrays again on the mapped path: a CSV or .npz converted into a private array cache.
+        guard format == "csv" || format == "npy" else { return }
+        ArrayCache.$folder.withValue(Self.file("cache")) {
+            if let data = try? TaskData.load(spec, fit: fit, backing: .mapped) { _ = try? data.provenance() }
+        }
     }
 }

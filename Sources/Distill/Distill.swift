@@ -33,6 +33,7 @@ public func distill(student: ModelFile, teachers: [ModelFile], config: DistillCo
     if let t = biggest {
         var memory = student.architecture.distillMemory(teacher: t.architecture, batchSize: config.train.batch_size)
         memory.data = data.residentBytes
+        memory.mapped = data.mappedBytes
         try memory.check("distilling at batch_size \(config.train.batch_size)") { FormatError(file: "distill", path: "train.batch_size", $0) }
     }
     let plan = try DistillPlan(student: student, teachers: teachers, config: config, data: data, run: run)
@@ -80,7 +81,9 @@ func timeOnlineTeacher(_ teacher: Teacher, data: TaskData, batch: Int, context: 
     switch data {
     case .classification(let train, _, _):
         guard train.count >= batch else { return nil }
-        return time(.features(train.images.data, batch: batch))
+        let x = Tensor(uninitialized: [batch, train.features])
+        train.rows.copyRows(0, batch, to: x.data)
+        return time(.features(x.data, batch: batch))
     case .text(let corpus):
         guard corpus.train.count >= batch * context else { return nil }
         return corpus.train.prefix(batch * context).withUnsafeBufferPointer { time(.tokens($0.baseAddress!, batch: batch, seq: context)) }

@@ -39,7 +39,7 @@ extension Recipe {
     public func estimatedPeakMemory() throws -> (stage: Int, memory: MemoryEstimate)? {
         guard let a = try inputArchitecture() else { return nil }
         let teacher = try teacherArchitecture() ?? a
-        let dataBytes = data.memoryEstimate(family: a.family)
+        let dataBytes = data.memoryEstimate(family: a.family), mappedBytes = data.mappedBytes(family: a.family)
         var peak: (Int, MemoryEstimate)?
         for (i, stage) in stages.enumerated() {
             var m: MemoryEstimate
@@ -49,6 +49,7 @@ extension Recipe {
             case .quantize(let c): m = a.inferenceMemory(rows: c.calibration_batches * c.calibration_batch_size)
             }
             m.data = dataBytes
+            m.mapped = mappedBytes
             if peak == nil || m.total > peak!.1.total { peak = (i, m) }
         }
         return peak

@@ -11,6 +11,8 @@ public struct MemoryEstimate: Codable, Equatable, Sendable {
     public var activations = 0.0
     public var teacher = 0.0
     public var data = 0.0
+    /// Bytes of the data set read from a memory-mapped file (page cache, not counted in `total`); nil when none is.
+    public var mapped: Double? = nil
 
     public init(parameters: Double = 0, optimizer: Double = 0, activations: Double = 0, teacher: Double = 0, data: Double = 0) {
         self.parameters = parameters; self.optimizer = optimizer; self.activations = activations
@@ -23,7 +25,8 @@ public struct MemoryEstimate: Codable, Equatable, Sendable {
     public var summary: String {
         let parts = [("parameters", parameters), ("optimizer state", optimizer), ("activations per batch", activations),
                      ("teacher", teacher), ("data", data)]
-        return "\(SizeLimits.size(total)) (" + parts.map { "\($0.0) \(SizeLimits.size($0.1))" }.joined(separator: ", ") + ")"
+        let m = mapped.map { ", data mapped from disk \(SizeLimits.size($0)) (page cache, not counted)" } ?? ""
+        return "\(SizeLimits.size(total)) (" + parts.map { "\($0.0) \(SizeLimits.size($0.1))" }.joined(separator: ", ") + m + ")"
     }
 
     /// Throws `fail(message)` when the total exceeds the memory limit (physical memory, or CONDENSE_MEMORY_LIMIT),
@@ -77,12 +80,25 @@ extension Architecture {
 }
 
 extension DataSpec {
-    /// Bytes the data set takes in memory once loaded (the `data` part of a MemoryEstimate). Demo sets by their
+    /// Bytes the data set keeps in memory once loaded (the `data` part of a MemoryEstimate): with mapped features
+    /// (`backing`), 16 an example (the int32 labels and split index, and the labels as read); else `inMemoryEstimate`.
+    public func memoryEstimate(family: String?) -> Double {
+        if (try? backing(family: family)) == .mapped, let m = mappableArrays(family: family) { return 16 * Double(m.rows) }
+        return inMemoryEstimate(family: family)
+    }
+
+    /// The bytes of the features that are read from a mapped file (the `mapped` part of a MemoryEstimate), or nil.
+    public func mappedBytes(family: String?) -> Double? {
+        guard (try? backing(family: family)) == .mapped, let m = mappableArrays(family: family) else { return nil }
+        return Double(m.bytes)
+    }
+
+    /// Bytes the data set takes in memory when read whole. Demo sets by their
     /// known sizes; a user's file by its size on disk times what its reader keeps per byte: text 9 (the decoded
     /// string, the Int32 ids and their split copies), CSV 2 (the text and the floats), arrays 2 (the file bytes and
     /// the tensors), an .npz 8 (compressed members), IDX 8 (gzip); nanoGPT's .bin files 0 (they are memory-mapped
     /// and read window by window).
-    public func memoryEstimate(family: String?) -> Double {
+    public func inMemoryEstimate(family: String?) -> Double {
         if path.isEmpty {
             let set = name.isEmpty ? (family == "gpt" ? "shakespeare" : "fashion-mnist") : name
             // Fashion-MNIST: 70,000 float32 images of 784 pixels; Shakespeare: 5.06 M characters as Int32 and text.
@@ -113,14 +129,26 @@ extension DataSpec {
 
 extension TaskData {
     /// Bytes the loaded data holds in memory: float32 features and int32 labels, or int32 token ids (a mapped
-    /// nanoGPT split counts nothing: its pages belong to the page cache and are read on demand).
+    /// nanoGPT split, and mapped features, count nothing but their labels and index: their pages belong to the page
+    /// cache and are read on demand).
     public var residentBytes: Double {
-        func bytes(_ d: LabeledImages) -> Double { Double(d.count) * Double(d.features + 1) * 4 }
+        func bytes(_ d: LabeledImages) -> Double { Double(d.rows.residentBytes) + Double(d.count) * 4 }
         func bytes(_ t: TokenSequence) -> Double { t.isMapped ? 0 : Double(t.count) * 4 }
         switch self {
         case .classification(let train, let val, .loaded(let test, _)): return bytes(train) + bytes(val) + bytes(test)
         case .classification(let train, let val, .fashion): return bytes(train) + bytes(val)
         case .text(let c): return bytes(c.train) + bytes(c.val) + bytes(c.test)
         }
+    }
+}
+
+extension TaskData {
+    /// Bytes of mapped features the loaded data reads from the page cache (4 a feature), or nil when none are mapped.
+    public var mappedBytes: Double? {
+        guard case .classification(let train, let val, let source) = self else { return nil }
+        var splits = [train, val]
+        if case .loaded(let test, _) = source { splits.append(test) }
+        let mapped = splits.filter(\.isMapped)
+        return mapped.isEmpty ? nil : mapped.reduce(0) { $0 + Double($1.count * $1.features * 4) }
     }
 }

@@ -1,6 +1,17 @@
-// ArrayReaders: labelled arrays from HDF5 (x, y, x_val, …), NumPy (.npz, or a folder of .npy) and IDX pairs.
+// ArrayReaders: labelled arrays from HDF5 (x, y, x_val, …), NumPy (.npz, or a folder of .npy) and IDX pairs; the x
+// of HDF5 and of a .npy folder read whole or memory-mapped (`DataBacking`).
 import Foundation
 import HDF5
+
+/// An x array as a reader found it: its values read whole, or a matrix over the mapped file.
+enum FeatureArray {
+    case values([Float], shape: [Int])
+    case mapped(MappedMatrix, shape: [Int])
+
+    var shape: [Int] {
+        switch self { case .values(_, let s), .mapped(_, let s): return s }
+    }
+}
 
 enum ArrayReaders {
     /// The split suffixes of the array names: x/y, x_val/y_val, x_test/y_test.
@@ -8,6 +19,12 @@ enum ArrayReaders {
 
     /// Builds the splits from named (x, y) arrays; `fetch(name)` returns the array or nil when absent.
     static func splits(source: String, fetch: (String) throws -> (values: [Float], shape: [Int])?,
+                       labels: (String) throws -> (values: [Double], shape: [Int])?) throws -> RawSplits {
+        try splits(source: source, features: { try fetch($0).map { FeatureArray.values($0.values, shape: $0.shape) } }, labels: labels)
+    }
+
+    /// Builds the splits from named (x, y) arrays, x read whole or mapped.
+    static func splits(source: String, features fetch: (String) throws -> FeatureArray?,
                        labels: (String) throws -> (values: [Double], shape: [Int])?) throws -> RawSplits {
         var found: [RawExamples?] = []
         for s in suffixes {
@@ -25,15 +42,20 @@ enum ArrayReaders {
                 throw DataError("\(source): y\(s)", expected: "shape (N,) of class labels", found: "shape \(y.shape)")
             }
             let f = x.shape.dropFirst().reduce(1, *)
-            found.append(try RawExamples(x: x.values, rows: x.shape[0], features: f, y: y.values,
-                                         source: "\(source): x\(s)", ySource: "\(source): y\(s)"))
+            switch x {
+            case .values(let v, _):
+                found.append(try RawExamples(x: v, rows: x.shape[0], features: f, y: y.values,
+                                             source: "\(source): x\(s)", ySource: "\(source): y\(s)"))
+            case .mapped(let m, _):
+                found.append(try RawExamples(mapped: m, y: y.values, ySource: "\(source): y\(s)"))
+            }
         }
         return RawSplits(train: found[0]!, val: found[1], test: found[2])
     }
 
     // MARK: HDF5
 
-    static func hdf5(_ path: String) throws -> RawSplits {
+    static func hdf5(_ path: String, backing: DataBacking = .memory) throws -> RawSplits {
         let file: HDF5.File
         do { file = try HDF5.File(openReadOnly: path) } catch { throw DataError(path, expected: "an HDF5 file", found: "\(error)") }
         let root = try file.root
@@ -47,10 +69,13 @@ enum ArrayReaders {
                 throw DataError("\(path): \(name)", expected: "a readable numeric dataset", found: "\(error)")
             }
         }
-        return try splits(source: path, fetch: { name in
+        return try splits(source: path, features: { name in
             guard let d = try dataset(name) else { return nil }
             guard d.dtype.size != nil else { throw DataError("\(path): \(name)", expected: "a numeric dataset", found: "dtype \(d.dtype)") }
-            return (try wrap(name) { try d.readConverting(as: Float.self) }, d.shape)
+            if backing == .mapped, d.shape.count >= 2, let m = try wrap(name, { try mapped(d, path: path, name: name) }) {
+                return .mapped(m, shape: d.shape)
+            }
+            return .values(try wrap(name) { try d.readConverting(as: Float.self) }, shape: d.shape)
         }, labels: { name in
             guard let d = try dataset(name) else { return nil }
             guard d.dtype.size != nil else { throw DataError("\(path): \(name)", expected: "integer labels", found: "dtype \(d.dtype)") }
@@ -58,22 +83,55 @@ enum ArrayReaders {
         })
     }
 
-    // MARK: NumPy
-
-    /// A folder holding x.npy and y.npy (and x_val.npy, …).
-    static func npyFolder(_ dir: String) throws -> RawSplits {
-        func array(_ name: String) throws -> NPYArray? {
-            let p = (dir as NSString).appendingPathComponent(name + ".npy")
-            return FileManager.default.fileExists(atPath: p) ? try NPYArray.read(p) : nil
-        }
-        return try splits(source: dir, fetch: { try array($0).map { ($0.floats(), $0.shape) } },
-                          labels: { try array($0).map { ($0.doubles(), $0.shape) } })
+    /// A matrix over a contiguous, unfiltered dataset's bytes in the file (nil when it is stored otherwise).
+    static func mapped(_ d: Dataset, path: String, name: String) throws -> MappedMatrix? {
+        guard let region = try d.contiguousRegion(), let coding = ElementCoding(d.dtype) else { return nil }
+        let rows = d.shape[0], columns = d.shape.dropFirst().reduce(1, *)
+        precondition(region.bytes == rows * columns * coding.itemSize)
+        return try MappedMatrix(path: path, offset: region.offset, rows: rows, columns: columns, coding: coding, source: "\(path): \(name)")
     }
 
-    static func npz(_ path: String) throws -> RawSplits {
+    // MARK: CSV
+
+    /// A CSV converted once into the array cache (streamed: memory bounded by a chunk of text and the labels), then
+    /// mapped; a later read of the same bytes with the same label column maps the entry without parsing.
+    static func csvCached(_ path: String, label: String) throws -> RawSplits {
+        let key = try ArrayCache.key(reader: "csv", parameters: [label], sources: [path])
+        let entry = try ArrayCache.open(key, source: path) ?? ArrayCache.write(key, source: path) { w in
+            try CSVTable.forEachRow(path, label: label) { x, y in try w.append(x, label: y) }
+        }
+        return RawSplits(train: try RawExamples(mapped: entry.x, y: entry.y, ySource: "\(path): column \"\(label)\""))
+    }
+
+    // MARK: NumPy
+
+    /// A folder holding x.npy and y.npy (and x_val.npy, …); mapped, each x's payload is the matrix (its header
+    /// checked against the file's size first), and only the labels are read.
+    static func npyFolder(_ dir: String, backing: DataBacking = .memory) throws -> RawSplits {
+        func file(_ name: String) -> String? {
+            let p = (dir as NSString).appendingPathComponent(name + ".npy")
+            return FileManager.default.fileExists(atPath: p) ? p : nil
+        }
+        return try splits(source: dir, features: { name in
+            guard let p = file(name) else { return nil }
+            guard backing == .mapped else { let a = try NPYArray.read(p); return .values(a.floats(), shape: a.shape) }
+            let h = try NPYHeader.read(p)
+            guard h.shape.count >= 2 else { return .values([], shape: h.shape) }   // refused by its shape, unread
+            let m = try MappedMatrix(path: p, offset: h.payloadOffset, rows: h.shape[0], columns: h.shape.dropFirst().reduce(1, *),
+                                     coding: h.coding, source: "\(dir): \(name)")
+            return .mapped(m, shape: h.shape)
+        }, labels: { try file($0).map { p in let a = try NPYArray.read(p); return (a.doubles(), a.shape) } })
+    }
+
+    /// An .npz; mapped, each x member is converted once into the array cache as it is inflated, and only the labels
+    /// are read whole.
+    static func npz(_ path: String, backing: DataBacking = .memory) throws -> RawSplits {
         let zip = try NPZArchive(path)
-        return try splits(source: path, fetch: { try zip.array($0).map { ($0.floats(), $0.shape) } },
-                          labels: { try zip.array($0).map { ($0.doubles(), $0.shape) } })
+        let labels = { (name: String) in try zip.array(name).map { ($0.doubles(), $0.shape) } }
+        guard backing == .mapped else {
+            return try splits(source: path, fetch: { try zip.array($0).map { ($0.floats(), $0.shape) } }, labels: labels)
+        }
+        return try splits(source: path, features: { try zip.mappedArray($0) }, labels: labels)
     }
 
     // MARK: IDX
@@ -119,5 +177,17 @@ enum ArrayReaders {
             for i in 0..<(n * f) { x[i] = Float(raw[img.payloadOffset + i]) / 255 }
         }
         return try RawExamples(x: x, rows: n, features: f, y: lab.payload.map { Double($0) }, source: images, ySource: labels)
+    }
+}
+
+extension ElementCoding {
+    /// The little-endian coding of an HDF5 numeric dtype (nil for strings and other types).
+    init?(_ d: DType) {
+        switch d {
+        case .float32, .float64: self.init(kind: .float, itemSize: d.size!, bigEndian: false)
+        case .int8, .int16, .int32, .int64: self.init(kind: .int, itemSize: d.size!, bigEndian: false)
+        case .uint8, .uint16, .uint32, .uint64: self.init(kind: .uint, itemSize: d.size!, bigEndian: false)
+        default: return nil
+        }
     }
 }

@@ -25,12 +25,12 @@ public enum BatchBuffers {
     static func gather(_ data: LabeledImages, rows: Int, batch: Int, x: Tensor, y: inout [Int32],
                        index: (Int) -> Int) {
         let f = data.features
-        let src = data.images.data
+        let src = data.rows
         data.labels.withUnsafeBufferPointer { labels in
             y.withUnsafeMutableBufferPointer { yb in
                 for r in 0..<rows {
                     let i = index(r)
-                    (x.data + r * f).update(from: src + i * f, count: f)
+                    src.copyRow(i, to: x.data + r * f)
                     yb[r] = labels[i]
                 }
                 for r in rows..<batch { yb[r] = ignoreIndex }

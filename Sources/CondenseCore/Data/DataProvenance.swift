@@ -44,9 +44,10 @@ enum Digest {
         return hex(h.finalize())
     }
 
-    static func examples(_ data: LabeledImages) -> String {
+    /// float32 x then int32 y, the same for a split in memory and one read chunk by chunk from a mapped file.
+    static func examples(_ data: LabeledImages) throws -> String {
         var h = SHA256()
-        h.update(bufferPointer: UnsafeRawBufferPointer(start: data.images.data, count: data.images.count * 4))
+        try data.rows.forEachChunk { chunk, _ in h.update(bufferPointer: UnsafeRawBufferPointer(chunk)) }
         data.labels.withUnsafeBytes { h.update(bufferPointer: $0) }
         return hex(h.finalize())
     }
@@ -62,7 +63,7 @@ extension SplitRecord {
         self.init(size: tokens.count, unit: "tokens", sha256: try Digest.tokens(tokens), origin: origin)
     }
 
-    public init(examples: LabeledImages, origin: String) {
-        self.init(size: examples.count, unit: "examples", sha256: Digest.examples(examples), origin: origin)
+    public init(examples: LabeledImages, origin: String) throws {
+        self.init(size: examples.count, unit: "examples", sha256: try Digest.examples(examples), origin: origin)
     }
 }

@@ -1,10 +1,11 @@
-// LabeledArrays: labelled examples as read from a user's file (x as floats, y as raw numbers), checked and cut into
-// train/val/test LabeledImages with their provenance.
+// LabeledArrays: labelled examples as read from a user's file (x as floats in memory or rows of a mapped file, y as
+// raw numbers), checked and cut into train/val/test LabeledImages with their provenance.
 import Foundation
 
 /// One split as a reader found it, before its labels are checked.
 public struct RawExamples {
-    public var x: [Float]
+    /// The features: in memory, or a mapped file's rows (checked for being finite in one streaming pass).
+    public var x: ExampleRows
     public var rows: Int
     public var features: Int
     /// Labels as read; each must be a whole number in range (checked by `LabeledSplits`).
@@ -14,17 +15,31 @@ public struct RawExamples {
     public var labelSource: String
 
     public init(x: [Float], rows: Int, features: Int, y: [Double], source: String, ySource: String? = nil) throws {
-        guard y.count == rows else {
-            throw DataError(ySource ?? source, expected: "\(rows) labels, one per row of x", found: "\(y.count) (x and y differ in length)")
+        try Self.checkShape(rows: rows, features: features, labels: y.count, source: source, ySource: ySource)
+        if let bad = x.firstIndex(where: { !$0.isFinite }) {
+            throw DataError(source, expected: "finite features", found: "\(x[bad]) at row \(bad / features), column \(bad % features)")
+        }
+        let t = Tensor(uninitialized: [rows, features])
+        x.withUnsafeBufferPointer { t.data.update(from: $0.baseAddress!, count: rows * features) }
+        self.x = ExampleRows(t); self.rows = rows; self.features = features; self.y = y; self.source = source
+        labelSource = ySource ?? source
+    }
+
+    /// The rows of a mapped matrix; every element is checked for being finite in one pass with pread(2).
+    public init(mapped m: MappedMatrix, y: [Double], ySource: String? = nil) throws {
+        try Self.checkShape(rows: m.rows, features: m.columns, labels: y.count, source: m.source, ySource: ySource)
+        try m.checkFinite()
+        x = ExampleRows(mapped: m); rows = m.rows; features = m.columns; self.y = y; source = m.source
+        labelSource = ySource ?? m.source
+    }
+
+    static func checkShape(rows: Int, features: Int, labels: Int, source: String, ySource: String?) throws {
+        guard labels == rows else {
+            throw DataError(ySource ?? source, expected: "\(rows) labels, one per row of x", found: "\(labels) (x and y differ in length)")
         }
         guard rows >= 1, features >= 1 else {
             throw DataError(source, expected: "at least one example of at least one feature", found: "\(rows) × \(features)")
         }
-        if let bad = x.firstIndex(where: { !$0.isFinite }) {
-            throw DataError(source, expected: "finite features", found: "\(x[bad]) at row \(bad / features), column \(bad % features)")
-        }
-        self.x = x; self.rows = rows; self.features = features; self.y = y; self.source = source
-        labelSource = ySource ?? source
     }
 }
 
@@ -55,9 +70,9 @@ public enum LabeledSplits {
         var labels: [[Int32]] = []
         for r in all { labels.append(try checkLabels(r, classes: k, fromModel: classes != nil)) }
         var records: [String: SplitRecord] = [:]
-        let whole = try LabeledImages(images: tensor(raw.train), labels: labels[0], classes: k, source: raw.train.source)
-        var val = try raw.val.map { try LabeledImages(images: tensor($0), labels: labels[1], classes: k, source: $0.source) }
-        var test = try raw.test.map { try LabeledImages(images: tensor($0), labels: labels[raw.val == nil ? 1 : 2], classes: k, source: $0.source) }
+        let whole = try LabeledImages(rows: raw.train.x, labels: labels[0], classes: k, source: raw.train.source)
+        var val = try raw.val.map { try LabeledImages(rows: $0.x, labels: labels[1], classes: k, source: $0.source) }
+        var test = try raw.test.map { try LabeledImages(rows: $0.x, labels: labels[raw.val == nil ? 1 : 2], classes: k, source: $0.source) }
         var train = whole
         let n = whole.count
         let nTest = test == nil ? max(1, Int((Double(n) * spec.test_fraction).rounded())) : 0
@@ -74,14 +89,14 @@ public enum LabeledSplits {
             let trainEnd = n - nTest - nVal
             train = try cut(0..<trainEnd)
             let what = "of a seeded permutation (seed \(splitSeed)) of \(raw.train.source)"
-            if val == nil { val = try cut(trainEnd..<(trainEnd + nVal)); records["val"] = SplitRecord(examples: val!, origin: "rows \(trainEnd)..<\(trainEnd + nVal) \(what)") }
-            if test == nil { test = try cut((n - nTest)..<n); records["test"] = SplitRecord(examples: test!, origin: "rows \(n - nTest)..<\(n) \(what)") }
-            records["train"] = SplitRecord(examples: train, origin: "rows 0..<\(trainEnd) \(what)")
+            if val == nil { val = try cut(trainEnd..<(trainEnd + nVal)); records["val"] = try SplitRecord(examples: val!, origin: "rows \(trainEnd)..<\(trainEnd + nVal) \(what)") }
+            if test == nil { test = try cut((n - nTest)..<n); records["test"] = try SplitRecord(examples: test!, origin: "rows \(n - nTest)..<\(n) \(what)") }
+            records["train"] = try SplitRecord(examples: train, origin: "rows 0..<\(trainEnd) \(what)")
         } else {
-            records["train"] = SplitRecord(examples: train, origin: raw.train.source)
+            records["train"] = try SplitRecord(examples: train, origin: raw.train.source)
         }
-        if records["val"] == nil { records["val"] = SplitRecord(examples: val!, origin: raw.val!.source) }
-        if records["test"] == nil { records["test"] = SplitRecord(examples: test!, origin: raw.test!.source) }
+        if records["val"] == nil { records["val"] = try SplitRecord(examples: val!, origin: raw.val!.source) }
+        if records["test"] == nil { records["test"] = try SplitRecord(examples: test!, origin: raw.test!.source) }
         return (train, val!, test!, records)
     }
 
@@ -99,20 +114,11 @@ public enum LabeledSplits {
         }
         return out
     }
-
-    static func tensor(_ r: RawExamples) -> Tensor {
-        let t = Tensor(uninitialized: [r.rows, r.features])
-        r.x.withUnsafeBufferPointer { t.data.update(from: $0.baseAddress!, count: r.x.count) }
-        return t
-    }
 }
 
 extension LabeledImages {
-    /// The examples at `indices`, copied, in that order.
+    /// The examples at `indices`, in that order (copied in memory; an index into the same file when mapped).
     func gather(_ indices: [Int], source: String) throws -> LabeledImages {
-        let f = features
-        let t = Tensor(uninitialized: [indices.count, f])
-        for (r, i) in indices.enumerated() { (t.data + r * f).update(from: images.data + i * f, count: f) }
-        return try LabeledImages(images: t, labels: indices.map { labels[$0] }, classes: classes, source: source)
+        try LabeledImages(rows: rows.gather(indices), labels: indices.map { labels[$0] }, classes: classes, source: source)
     }
 }

@@ -1,33 +1,44 @@
-// LabeledImages: a classification split in memory, images (N, features) as Float in [0, 1] and Int32 labels.
+// LabeledImages: a classification split, features (count, features) as Float (in memory or rows of a mapped file) and
+// Int32 labels (always in memory, 4 bytes an example).
 public struct LabeledImages {
-    /// Shape (count, features); a class, so copies of this struct share it.
-    public let images: Tensor
+    /// The features, read by example index.
+    public let rows: ExampleRows
     public let labels: [Int32]
     public let classes: Int
 
     public var count: Int { labels.count }
-    public var features: Int { images.shape[1] }
+    public var features: Int { rows.features }
+    /// Whether the features live in a mapped file rather than in memory.
+    public var isMapped: Bool { rows.isMapped }
 
     public init(images: Tensor, labels: [Int32], classes: Int, source: String = "LabeledImages") throws {
         guard images.rank == 2, images.shape[0] == labels.count else {
             throw DataError(source, expected: "images of shape (\(labels.count), features) for \(labels.count) labels",
                             found: "images of shape \(images.shape)")
         }
+        try self.init(rows: ExampleRows(images), labels: labels, classes: classes, source: source)
+    }
+
+    public init(rows: ExampleRows, labels: [Int32], classes: Int, source: String = "LabeledImages") throws {
+        guard rows.count == labels.count else {
+            throw DataError(source, expected: "\(labels.count) examples for \(labels.count) labels", found: "\(rows.count)")
+        }
         if let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= classes }) {
             throw DataError(source, expected: "labels in 0..<\(classes)", found: "label \(labels[bad]) at index \(bad)")
         }
-        self.images = images
+        self.rows = rows
         self.labels = labels
         self.classes = classes
     }
 
-    /// The examples in `range`, copied.
+    /// Shape (count, features): the features in memory, or a copy of a mapped split's (only for data known to be
+    /// small; the samplers and evaluators read `rows`).
+    public var images: Tensor { rows.tensor }
+
+    /// The examples in `range`: copied when in memory, the same file's rows when mapped.
     public func slice(_ range: Range<Int>) -> LabeledImages {
-        let f = features
-        let t = Tensor(uninitialized: [range.count, f])
-        t.data.update(from: images.data + range.lowerBound * f, count: range.count * f)
         // Labels were validated when self was made.
-        return try! LabeledImages(images: t, labels: Array(labels[range]), classes: classes)
+        try! LabeledImages(rows: rows.gather(Array(range)), labels: Array(labels[range]), classes: classes)
     }
 
     /// How many examples carry each label.

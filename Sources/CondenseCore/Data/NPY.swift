@@ -4,7 +4,7 @@ import Foundation
 
 /// A parsed .npy: its element type, its shape, and the bytes of its payload (a slice of the file, not a copy).
 public struct NPYArray {
-    public enum Kind: Character, Sendable { case float = "f", int = "i", uint = "u", bool = "b" }
+    public typealias Kind = ElementCoding.Kind
     public let kind: Kind
     /// Bytes per element: 1, 2, 4 or 8.
     public let itemSize: Int
@@ -17,7 +17,7 @@ public struct NPYArray {
     public var dtype: String { "\(bigEndian ? ">" : "<")\(kind.rawValue)\(itemSize)" }
 
     /// The largest header Condense reads (NumPy's own reader stops at 10,000 bytes by default).
-    public static let maxHeaderBytes = 65_536
+    public static let maxHeaderBytes = NPYHeader.maxHeaderBytes
 
     public static func read(_ path: String) throws -> NPYArray {
         let data: Data
@@ -29,49 +29,15 @@ public struct NPYArray {
 
     /// Parses the bytes of a .npy file; `source` is named in errors.
     public static func parse(_ data: Data, source: String) throws -> NPYArray {
-        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]   // \x93NUMPY
-        let bytes = data.count
-        guard bytes >= 10, data.prefix(6).elementsEqual(magic) else {
-            throw DataError(source, expected: "a .npy file (magic \\x93NUMPY)", found: bytes < 10 ? "only \(bytes) bytes" : "other bytes")
-        }
-        let b = { (i: Int) -> Int in Int(data[data.startIndex + i]) }
-        let major = b(6)
-        guard (1...3).contains(major) else {
-            throw DataError(source, expected: ".npy format version 1, 2 or 3", found: "version \(major).\(b(7))")
-        }
-        let lenBytes = major == 1 ? 2 : 4
-        guard bytes >= 8 + lenBytes else { throw DataError(source, expected: "a .npy header length", found: "a truncated file of \(bytes) bytes") }
-        var headerLen = 0
-        for i in 0..<lenBytes { headerLen |= b(8 + i) << (8 * i) }
-        let start = 8 + lenBytes
-        guard headerLen <= maxHeaderBytes else {
-            throw DataError(source, expected: "a .npy header of at most \(maxHeaderBytes) bytes", found: "a declared header of \(headerLen) bytes")
-        }
-        guard start + headerLen <= bytes else {
-            throw DataError(source, expected: "a .npy header of \(headerLen) bytes (as declared)", found: "a truncated file of \(bytes) bytes")
-        }
-        let lo = data.startIndex + start
-        guard let header = String(data: data[lo..<(lo + headerLen)], encoding: .utf8) else {
-            throw DataError(source, expected: "a text .npy header", found: "bytes that are not UTF-8")
-        }
-        let (kind, size, big, shape) = try parseHeader(header, source: source)
-        var product = size
-        for d in shape {
-            let (p, overflow) = product.multipliedReportingOverflow(by: d)
-            guard !overflow else { throw DataError(source, expected: "a shape whose size fits in memory", found: "shape \(shape)") }
-            product = p
-        }
-        let payloadBytes = bytes - start - headerLen
-        guard payloadBytes == product else {
-            throw DataError(source, expected: "\(product) payload bytes for shape \(shape) of \(big ? ">" : "<")\(kind.rawValue)\(size)",
-                            found: "\(payloadBytes)\(payloadBytes < product ? " (truncated)" : "")")
-        }
-        return NPYArray(kind: kind, itemSize: size, bigEndian: big, shape: shape,
-                        payload: data[(lo + headerLen)...], source: source)
+        let h = try NPYHeader.parse(data, fileBytes: data.count, source: source)
+        return NPYArray(kind: h.coding.kind, itemSize: h.coding.itemSize, bigEndian: h.coding.bigEndian, shape: h.shape,
+                        payload: data[(data.startIndex + h.payloadOffset)...], source: source)
     }
+}
 
+extension NPYHeader {
     /// `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`.
-    static func parseHeader(_ h: String, source: String) throws -> (Kind, Int, Bool, [Int]) {
+    static func parseHeader(_ h: String, source: String) throws -> (ElementCoding.Kind, Int, Bool, [Int]) {
         func value(_ key: String) throws -> Substring {
             guard let r = h.range(of: "'\(key)':") else {
                 throw DataError(source, expected: "a .npy header with '\(key)'", found: h.prefix(120).debugDescription)
@@ -83,7 +49,7 @@ public struct NPYArray {
             throw DataError(source, expected: "'descr' as a quoted dtype such as '<f4'", found: String(descr.prefix(20)).debugDescription)
         }
         let d = Array(descr[descr.index(after: descr.startIndex)..<end])
-        guard d.count == 3 || d.count == 2, let kind = Kind(rawValue: d[d.count - 2]), let size = Int(String(d[d.count - 1])),
+        guard d.count == 3 || d.count == 2, let kind = ElementCoding.Kind(rawValue: d[d.count - 2]), let size = Int(String(d[d.count - 1])),
               [1, 2, 4, 8].contains(size), d.count == 2 || "<>|=".contains(d[0]) else {
             throw DataError(source, expected: "a numeric dtype (f4, f8, i1…i8, u1…u8, b1)", found: "'\(String(d))'")
         }
@@ -106,23 +72,13 @@ public struct NPYArray {
         guard shape.count <= 8 else { throw DataError(source, expected: "at most 8 dimensions", found: "\(shape.count)") }
         return (kind, size, d.count == 3 && d[0] == ">", shape)
     }
+}
 
-    /// Element i as Double (exact for every integer below 2^53).
+extension NPYArray {
+    public var coding: ElementCoding { ElementCoding(kind: kind, itemSize: itemSize, bigEndian: bigEndian) }
+
     @inline(__always)
-    func element(_ raw: UnsafeRawBufferPointer, _ i: Int) -> Double {
-        let o = i * itemSize
-        var u: UInt64 = 0
-        if bigEndian { for k in 0..<itemSize { u = u << 8 | UInt64(raw[o + k]) } }
-        else { for k in (0..<itemSize).reversed() { u = u << 8 | UInt64(raw[o + k]) } }
-        switch (kind, itemSize) {
-        case (.float, 4): return Double(Float(bitPattern: UInt32(u)))
-        case (.float, _): return Double(bitPattern: u)
-        case (.int, _):
-            let shift = UInt64(64 - 8 * itemSize)
-            return Double(Int64(bitPattern: u << shift) >> Int64(shift))
-        default: return Double(u)
-        }
-    }
+    func element(_ raw: UnsafeRawBufferPointer, _ i: Int) -> Double { coding.double(raw.baseAddress!, i) }
 
     /// Every element as Float (features).
     public func floats() -> [Float] {

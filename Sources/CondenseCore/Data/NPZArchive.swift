@@ -4,7 +4,7 @@ import ZIPFoundation
 
 struct NPZArchive {
     let path: String
-    private let archive: Archive
+    let archive: Archive
     /// No member is inflated past this many bytes, nor past 1,024× the archive's size (a zip bomb stops here).
     static let maxMemberBytes = 1 << 34
 
@@ -19,11 +19,7 @@ struct NPZArchive {
     func array(_ name: String) throws -> NPYArray? {
         guard let entry = archive[name + ".npy"] else { return nil }
         let source = "\(path): \(name).npy"
-        let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        let cap = min(Self.maxMemberBytes, max(fileBytes, 1) * 1024)
-        guard entry.uncompressedSize <= UInt64(cap) else {
-            throw DataError(source, expected: "a member of at most \(cap) bytes", found: "a declared size of \(entry.uncompressedSize)")
-        }
+        let cap = try checkedSize(entry, source: source).cap
         var data = Data()
         do {
             _ = try archive.extract(entry, skipCRC32: false) { chunk in
@@ -36,5 +32,15 @@ struct NPZArchive {
             throw DataError(source, expected: "an intact zip member", found: "\(error)")
         }
         return try NPYArray.parse(data, source: source)
+    }
+
+    /// The member's declared inflated size, refused past the cap (`maxMemberBytes` and 1,024× the archive's size).
+    func checkedSize(_ entry: Entry, source: String) throws -> (declared: Int, cap: Int) {
+        let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let cap = min(Self.maxMemberBytes, max(fileBytes, 1) * 1024)
+        guard entry.uncompressedSize <= UInt64(cap) else {
+            throw DataError(source, expected: "a member of at most \(cap) bytes", found: "a declared size of \(entry.uncompressedSize)")
+        }
+        return (Int(entry.uncompressedSize), cap)
     }
 }

@@ -31,8 +31,9 @@ public struct DataFit: Sendable {
 }
 
 extension TaskData {
-    /// Loads `spec`: a demo set by name, or `spec.path` in its detected (or forced) format, fitted to `fit`.
-    public static func load(_ spec: DataSpec, fit: DataFit) throws -> TaskData {
+    /// Loads `spec`: a demo set by name, or `spec.path` in its detected (or forced) format, fitted to `fit`. Labelled
+    /// arrays get `backing` (nil: `spec.backing(family:)`, by the memory estimate or CONDENSE_DATA_BACKING).
+    public static func load(_ spec: DataSpec, fit: DataFit, backing: DataBacking? = nil) throws -> TaskData {
         try spec.validate()
         if spec.path.isEmpty {
             let name = spec.name.isEmpty ? (fit.family == "gpt" ? "shakespeare" : "fashion-mnist") : spec.name
@@ -46,13 +47,14 @@ extension TaskData {
         case .nanogpt: return try loadNanoGPT(spec, fit: fit, detected: detected)
         case .hdf5, .npy, .csv, .idx:
             let raw: RawSplits
+            let backing = try backing ?? spec.backing(family: fit.family)
             switch format {
-            case .hdf5: raw = try ArrayReaders.hdf5(spec.path)
+            case .hdf5: raw = try ArrayReaders.hdf5(spec.path, backing: backing)
             case .npy:
-                if isDirectory(spec.path) { raw = try ArrayReaders.npyFolder(spec.path) }
-                else if let dir = npyFolder(ofFile: spec.path) { raw = try ArrayReaders.npyFolder(dir) }
-                else { raw = try ArrayReaders.npz(spec.path) }
-            case .csv: raw = try CSVTable.read(spec.path, label: spec.label)
+                if isDirectory(spec.path) { raw = try ArrayReaders.npyFolder(spec.path, backing: backing) }
+                else if let dir = npyFolder(ofFile: spec.path) { raw = try ArrayReaders.npyFolder(dir, backing: backing) }
+                else { raw = try ArrayReaders.npz(spec.path, backing: backing) }
+            case .csv: raw = backing == .mapped ? try ArrayReaders.csvCached(spec.path, label: spec.label) : try CSVTable.read(spec.path, label: spec.label)
             default: raw = try ArrayReaders.idx(spec.path)
             }
             if let f = fit.features, f != raw.train.features {
@@ -173,9 +175,9 @@ extension TaskData {
             let d = FashionMNIST.directory(dir)
             let test = try FashionMNIST.load(.test, directory: dir)
             return DataProvenance(source: "fashion-mnist", format: "fashion-mnist", detected: false, splits: [
-                "train": SplitRecord(examples: train, origin: "\(d)/train-*: the first \(train.count)"),
-                "val": SplitRecord(examples: val, origin: "\(d)/train-*: the last \(val.count)"),
-                "test": SplitRecord(examples: test, origin: "\(d)/t10k-*")])
+                "train": try SplitRecord(examples: train, origin: "\(d)/train-*: the first \(train.count)"),
+                "val": try SplitRecord(examples: val, origin: "\(d)/train-*: the last \(val.count)"),
+                "test": try SplitRecord(examples: test, origin: "\(d)/t10k-*")])
         }
     }
 }

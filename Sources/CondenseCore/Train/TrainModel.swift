@@ -26,6 +26,7 @@ public func trainModel(config: TrainConfig, configFile: String, output: String, 
     let dir = runDir ?? (output.hasSuffix(".h5") ? String(output.dropLast(3)) : output) + ".run"
     var memory = arch.trainingMemory(batchSize: config.train.batch_size)
     memory.data = config.data.spec.memoryEstimate(family: arch.family)
+    memory.mapped = config.data.spec.mappedBytes(family: arch.family)
     try memory.check("training this \(arch.family) at batch_size \(config.train.batch_size)") {
         FormatError(file: configFile, path: "train.batch_size", $0)
     }

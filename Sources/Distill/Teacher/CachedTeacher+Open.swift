@@ -105,10 +105,12 @@ extension CachedTeacher {
         switch data {
         case .classification(let train, _, _):
             let n = train.count, f = train.features
+            let buffer = Tensor(uninitialized: [256, f])
             var start = 0
             while start < n {
                 let b = min(256, n - start)
-                let x = train.images.data + start * f
+                train.rows.copyRows(start, b, to: buffer.data)
+                let x = buffer.data
                 for r in 0..<b { keys.append(fnv1a(UnsafeRawBufferPointer(start: x + r * f, count: f * 4))) }
                 store(.features(x, batch: b), units: [(0, b)])
                 start += b
