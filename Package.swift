@@ -78,7 +78,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["HDF5"], path: "Tests/TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "CondenseCoreTests", dependencies: ["CondenseCore", "HDF5", "TestSupport"]),
-        .testTarget(name: "CInt8Tests", dependencies: ["CInt8"]),
+        .testTarget(name: "CInt8Tests", dependencies: ["CInt8", "TestSupport"]),
         .testTarget(name: "PruneTests", dependencies: ["Prune", "CondenseCore", "TestSupport"]),
         .testTarget(name: "DistillTests", dependencies: ["Distill", "CondenseCore", "Generate", "HDF5", "TestSupport"]),
         .testTarget(name: "QuantizeTests", dependencies: ["Quantize", "CondenseCore", "TestSupport"]),
