@@ -3,12 +3,14 @@
 // Build and run from the project root (the same flags as Package.swift gives CInt8):
 //   clang -O3 -fno-strict-aliasing -ISources/CInt8/include -ISources/CInt8 Sources/CInt8/*.c tools/bench_small_m.c \
 //         -lopenblas -lpthread -lm -o /tmp/bench_small_m && /tmp/bench_small_m [C A F V L] [rounds] [steps]
+// Defaults: 7 rounds of 100 steps.
 // Defaults: the Shakespeare teacher (n_embd 256, attention 256, FFN 1024, vocabulary 84, 6 layers), 7 rounds.
 // The weights are the whole decoder's, each layer its own random, non-zero matrices (every page written before
 // timing), so one "step" reads them all once, from wherever a real decode step would find them (L3 or DRAM); no
 // matrix is re-read from L2 as a one-matrix loop would. A step runs the 4 linears of every layer and the head with
-// M input rows. The candidates alternate within every round; the table gives medians over rounds of µs per step,
-// per linear shape (summed over the layers) and in total, and the weight-read rate (weight bytes / time).
+// M input rows. The candidates alternate within every round; every step is timed on its own, and the table gives
+// the median (and 10th percentile) over all steps of all rounds, per linear shape (summed over the layers, "×L")
+// and per step, and the weight-read rate (weight bytes / median time). OpenBLAS is sgemv at M = 1, sgemm above.
 #include "internal.h"
 #include <cblas.h>
 #include <stdio.h>
@@ -51,48 +53,50 @@ int main(int argc, char **argv) {
         if (sh[s].k > maxk) maxk = sh[s].k;
     }
     float *X = filled(CI8_FLINEAR_MAX_M * maxk, &seed), *Y = filled(CI8_FLINEAR_MAX_M * maxn, &seed);
+    setvbuf(stdout, NULL, _IOLBF, 0);
     printf("# C %zu A %zu F %zu V %zu L %zu; flinear path %s; %d rounds x %d steps; OpenBLAS %s threads %d\n", C, A, F, V, L,
            ci8_path_info(), rounds, steps, openblas_get_config(), openblas_get_num_threads());
-    printf("| M | shape (K x N) | ours µs | sgemm/sgemv µs | M x sgemv µs | ours GB/s | OpenBLAS GB/s | ours/OpenBLAS speed |\n|---:|---|---:|---:|---:|---:|---:|---:|\n");
+    printf("| M | shape (K x N) | ours µs (p10) | OpenBLAS µs (p10) | M x sgemv µs | ours GB/s | OpenBLAS GB/s | OpenBLAS / ours |\n|---:|---|---:|---:|---:|---:|---:|---:|\n");
     static const size_t Ms[] = {1, 2, 3, 4, 5, 6, 8};
+    const size_t per = (size_t)rounds * (size_t)steps; // samples per (candidate, shape)
+    double *t = calloc(per * CANDS * (SHAPES + 1), sizeof(double));
+    double allbytes = 0;
+    for (int s = 0; s < SHAPES; s++) allbytes += bytes[s];
     for (size_t mi = 0; mi < sizeof Ms / sizeof Ms[0]; mi++) {
         const size_t M = Ms[mi];
-        double *t = calloc((size_t)rounds * CANDS * (SHAPES + 1), sizeof(double));
         for (int r = -1; r < rounds; r++)
             for (int c0 = 0; c0 < CANDS; c0++) {
                 const int c = (c0 + (r < 0 ? 0 : r)) % CANDS; // rotate who goes first
                 if (M == 1 && c == 2) continue;             // M sgemv calls = sgemv at M = 1
-                double tot = 0;
-                for (int s = 0; s < SHAPES; s++) {
-                    const size_t copies = s == 4 ? 1 : L;
-                    const double t0 = ci8_now();
-                    for (int st = 0; st < steps; st++)
+                for (int st = 0; st < steps; st++) {
+                    double tot = 0;
+                    for (int s = 0; s < SHAPES; s++) {
+                        const size_t copies = s == 4 ? 1 : L;
+                        const double t0 = ci8_now();
                         for (size_t l = 0; l < copies; l++) run(c, X, M, W[s][l], B[s][l], sh[s].k, sh[s].n, Y);
-                    const double dt = (ci8_now() - t0) / steps;
-                    tot += dt;
-                    if (r >= 0) t[((size_t)c * (SHAPES + 1) + (size_t)s) * (size_t)rounds + (size_t)r] = dt;
+                        const double dt = ci8_now() - t0;
+                        tot += dt;
+                        if (r >= 0) t[((size_t)c * (SHAPES + 1) + (size_t)s) * per + (size_t)r * (size_t)steps + (size_t)st] = dt;
+                    }
+                    if (r >= 0) t[((size_t)c * (SHAPES + 1) + SHAPES) * per + (size_t)r * (size_t)steps + (size_t)st] = tot;
                 }
-                if (r >= 0) t[((size_t)c * (SHAPES + 1) + SHAPES) * (size_t)rounds + (size_t)r] = tot;
             }
-        double allbytes = 0;
-        for (int s = 0; s < SHAPES; s++) allbytes += bytes[s];
         for (int s = 0; s <= SHAPES; s++) {
-            double med[CANDS];
+            double med[CANDS] = {0}, lo[CANDS] = {0};
             for (int c = 0; c < CANDS; c++) {
-                double *v = t + ((size_t)c * (SHAPES + 1) + (size_t)s) * (size_t)rounds;
-                qsort(v, (size_t)rounds, sizeof(double), cmp);
-                med[c] = v[rounds / 2];
+                double *v = t + ((size_t)c * (SHAPES + 1) + (size_t)s) * per;
+                qsort(v, per, sizeof(double), cmp);
+                med[c] = v[per / 2], lo[c] = v[per / 10];
             }
             const double by = s < SHAPES ? bytes[s] : allbytes;
-            char name[64];
-            if (s < SHAPES) snprintf(name, sizeof name, "%s %zux%zu%s", sh[s].name, sh[s].k, sh[s].n, s == 4 ? "" : " (all layers)");
-            else snprintf(name, sizeof name, "**whole step** (%.1f MB)", allbytes * 1e-6);
-            char gemv[32] = "=";
+            char name[64], gemv[32] = "=";
+            if (s < SHAPES) snprintf(name, sizeof name, "%s %zux%zu%s", sh[s].name, sh[s].k, sh[s].n, s == 4 ? "" : " ×L");
+            else snprintf(name, sizeof name, "**step** (%.1f MB)", by * 1e-6);
             if (M > 1) snprintf(gemv, sizeof gemv, "%.1f", med[2] * 1e6);
-            printf("| %zu | %s | %.1f | %.1f | %s | %.1f | %.1f | %.2fx |\n", M, name, med[0] * 1e6, med[1] * 1e6, gemv,
-                   by / med[0] * 1e-9, by / med[1] * 1e-9, med[1] / med[0]);
+            printf("| %zu | %s | %.1f (%.1f) | %.1f (%.1f) | %s | %.1f | %.1f | %.2fx |\n", M, name, med[0] * 1e6, lo[0] * 1e6,
+                   med[1] * 1e6, lo[1] * 1e6, gemv, by / med[0] * 1e-9, by / med[1] * 1e-9, med[1] / med[0]);
         }
-        free(t);
     }
+    free(t);
     return 0;
 }
