@@ -4,6 +4,8 @@
 //   clang -O3 -fno-strict-aliasing -ISources/CInt8/include -ISources/CInt8 Sources/CInt8/*.c tools/bench_small_m.c \
 //         -lopenblas -lpthread -lm -o /tmp/bench_small_m && /tmp/bench_small_m [C A F V L] [rounds] [steps]
 // Defaults: 7 rounds of 100 steps.
+//   /tmp/bench_small_m l2 [K N]: the kernels alone, one thread, on one K x N matrix (default 256 x 256 = 256 KiB)
+//   that stays in L2; 10th percentile of 3,000 alternating calls each (what the kernel does with memory out of it).
 // Defaults: the Shakespeare teacher (n_embd 256, attention 256, FFN 1024, vocabulary 84, 6 layers), 7 rounds.
 // The weights are the whole decoder's, each layer its own random, non-zero matrices (every page written before
 // timing), so one "step" reads them all once, from wherever a real decode step would find them (L3 or DRAM); no
@@ -36,7 +38,37 @@ static void run(int c, const float *X, size_t M, const float *W, const float *b,
 
 static int cmp(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
 
+// One matrix, re-read from L2 by every call; one thread each (OPENBLAS_NUM_THREADS=1 for OpenBLAS).
+static int l2_mode(size_t K, size_t N) {
+    enum { R = 3000 };
+    static double t[3][R];
+    unsigned seed = 99;
+    float *W = filled(N * K, &seed), *X = filled(CI8_FLINEAR_MAX_M * K, &seed), *Y = filled(CI8_FLINEAR_MAX_M * N, &seed);
+    float *b = filled(N, &seed);
+    const ci8_config one = {CI8_PATH_DEFAULT, 1};
+    printf("# %zu x %zu in L2, one thread; path %s; µs per call, 10th percentile of %d\n", K, N, ci8_path_info(), R);
+    printf("| M | ours µs | GFLOP/s | OpenBLAS sgemv (M = 1) / sgemm µs | M x sgemv µs | OpenBLAS / ours |\n|---:|---:|---:|---:|---:|---:|\n");
+    for (size_t M = 1; M <= CI8_FLINEAR_MAX_M; M++) {
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < 3; c++) {
+                const double t0 = ci8_now();
+                if (c == 0) ci8_flinear(X, M, K, W, N, K, K, b, Y, N, &one);
+                else run(c, X, M, W, b, K, N, Y);
+                t[c][r] = ci8_now() - t0;
+            }
+        for (int c = 0; c < 3; c++) qsort(t[c], R, sizeof(double), cmp);
+        const double o = t[0][R / 10], g = t[1][R / 10], v = t[2][R / 10];
+        printf("| %zu | %.2f | %.1f | %.2f | %.2f | %.2fx |\n", M, o * 1e6, 2.0 * (double)(M * N * K) / o * 1e-9, g * 1e6, v * 1e6, g / o);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 1 && strcmp(argv[1], "l2") == 0) {
+        openblas_set_num_threads(1);
+        return l2_mode(argc > 3 ? (size_t)atol(argv[2]) : 256, argc > 3 ? (size_t)atol(argv[3]) : 256);
+    }
     size_t C = 256, A = 256, F = 1024, V = 84, L = 6;
     if (argc > 5) C = (size_t)atol(argv[1]), A = (size_t)atol(argv[2]), F = (size_t)atol(argv[3]), V = (size_t)atol(argv[4]), L = (size_t)atol(argv[5]);
     const int rounds = argc > 6 ? atoi(argv[6]) : 7, steps = argc > 7 ? atoi(argv[7]) : 100;
@@ -53,7 +85,6 @@ int main(int argc, char **argv) {
         if (sh[s].k > maxk) maxk = sh[s].k;
     }
     float *X = filled(CI8_FLINEAR_MAX_M * maxk, &seed), *Y = filled(CI8_FLINEAR_MAX_M * maxn, &seed);
-    setvbuf(stdout, NULL, _IOLBF, 0);
     printf("# C %zu A %zu F %zu V %zu L %zu; flinear path %s; %d rounds x %d steps; OpenBLAS %s threads %d\n", C, A, F, V, L,
            ci8_path_info(), rounds, steps, openblas_get_config(), openblas_get_num_threads());
     printf("| M | shape (K x N) | ours µs (p10) | OpenBLAS µs (p10) | M x sgemv µs | ours GB/s | OpenBLAS GB/s | OpenBLAS / ours |\n|---:|---|---:|---:|---:|---:|---:|---:|\n");
