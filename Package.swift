@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "Distill", dependencies: ["CondenseCore", "Generate"], swiftSettings: hotSwiftFlags),
         .target(name: "Quantize", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
         // Inference over GPTs: KV cache, batched prefill and decode, samplers, speculative decoding.
-        .target(name: "Generate", dependencies: ["CondenseCore"], swiftSettings: hotSwiftFlags),
+        .target(name: "Generate", dependencies: ["CondenseCore", "CInt8"], swiftSettings: hotSwiftFlags),
         // Other frameworks' formats: Keras in and out, ONNX and Hugging Face GPT-2 export; the one model loader.
         .target(name: "Interop", dependencies: ["CondenseCore", "HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                                                .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
@@ -78,7 +78,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["HDF5"], path: "Tests/TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "CondenseCoreTests", dependencies: ["CondenseCore", "HDF5", "TestSupport"]),
-        .testTarget(name: "CInt8Tests", dependencies: ["CInt8"]),
+        .testTarget(name: "CInt8Tests", dependencies: ["CInt8", "TestSupport"]),
         .testTarget(name: "PruneTests", dependencies: ["Prune", "CondenseCore", "TestSupport"]),
         .testTarget(name: "DistillTests", dependencies: ["Distill", "CondenseCore", "Generate", "HDF5", "TestSupport"]),
         .testTarget(name: "QuantizeTests", dependencies: ["Quantize", "CondenseCore", "TestSupport"]),

@@ -128,3 +128,16 @@ int ci8_pool_run(int nthreads, ci8_job_fn fn, void *arg);
 // Per-thread scratch buffer (64-byte aligned, grows, freed at thread exit). slot 0: caller-side, 1: worker-side.
 void *ci8_scratch(int slot, size_t bytes);
 int ci8_online_cpus(void);
+
+// Small-M float linear (flinear.c): one call's operands; the row functions compute outputs for weight rows [n0, n1).
+typedef struct ci8_flinear_args {
+    const float *X;
+    size_t M, ldx;
+    const float *W;
+    size_t N, K, ldw;
+    const float *bias;
+    float *Y;
+    size_t ldy;
+} ci8_flinear_args;
+void ci8_flinear_avx2_rows(const ci8_flinear_args *a, size_t n0, size_t n1);
+void ci8_flinear_avx512_rows(const ci8_flinear_args *a, size_t n0, size_t n1);

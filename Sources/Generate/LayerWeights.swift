@@ -1,5 +1,7 @@
 // LayerWeights: the GPT's parameter tensors resolved once per engine, read in place (training updates are seen).
+import CInt8
 import CondenseCore
+import Foundation
 
 /// One linear layer: the float weight (OC, C) and bias, or the int8 layer that runs it instead.
 struct LinearRef {
@@ -16,13 +18,25 @@ struct LinearRef {
         self.c = c; self.oc = oc
     }
 
+    /// CONDENSE_FLOAT_DECODE=blas sends every float row count to OpenBLAS (sgemv, sgemm), as before the small-M
+    /// kernel: the switch that measures one against the other in the same build.
+    static let blasOnly = ProcessInfo.processInfo.environment["CONDENSE_FLOAT_DECODE"] == "blas"
+
     /// inp (N, C) → out (N, OC), then GELU when asked (fused into the int8 epilogue, as GPT.forward does).
     func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, rows: Int, gelu: Bool = false) {
         if let int8 {
             int8.forward(out: out, inp: inp, rows: rows, activation: gelu ? .gelu : .none)
             return
         }
-        linearForward(out: out, inp: inp, weight: weight, bias: bias, n: rows, c: c, oc: oc)
+        if rows <= Int(CI8_FLINEAR_MAX_M) && !Self.blasOnly {
+            // A decode step or a verification (≤ 8 rows): each weight row read once for all rows, and each output
+            // summed in an order that does not depend on the row count, so the K + 1 verified rows are bit for bit
+            // the logits one-row decoding gives (greedy speculative output is then the target's, ties included).
+            let rc = ci8_flinear(inp, rows, c, weight, oc, c, c, bias, out, oc, nil)
+            precondition(rc == CI8_OK, "ci8_flinear failed (\(rc)) on (\(rows), \(c)) · (\(oc), \(c))ᵀ")
+        } else {
+            linearForward(out: out, inp: inp, weight: weight, bias: bias, n: rows, c: c, oc: oc)
+        }
         if gelu { geluForward(out: out, inp: out, n: rows * oc) }
     }
 }

@@ -127,6 +127,19 @@ void ci8_reference_s32(const uint8_t *X, size_t M, size_t K, size_t ldx, const i
 void ci8_reference_epilogue(const int32_t *D, size_t M, size_t N, size_t ldd, const float *sx_rows, float sx,
                             const float *sw, const float *bias, int act, float *Y, size_t ldy);
 
+// ---- Small-M float linear (decode and speculative verification) ----------------------------------------------
+/// Y (M,N) = X (M,K) · Wᵀ (+ bias), W float (N,K) row-major (PyTorch (out,in)), row strides ldx, ldw, ldy; bias[N] or
+/// NULL; 1 <= M <= CI8_FLINEAR_MAX_M. Each weight row is read once for all M rows, and the work is split over N.
+/// Every output element is summed in one fixed order that depends on the path only (scalar, avx2 on the 256-bit
+/// paths, avx512 on avx512vnni), never on M, the tile or the thread split: the rows of a call with M rows are bit
+/// for bit the results of M calls with one row each.
+enum { CI8_FLINEAR_MAX_M = 8 };
+int ci8_flinear(const float *X, size_t M, size_t ldx, const float *W, size_t N, size_t K, size_t ldw,
+                const float *bias, float *Y, size_t ldy, const ci8_config *cfg);
+/// The plain reference (and the scalar path): y[i][j] = (sum over k in increasing order of x[i][k]*w[j][k]) + b[j].
+void ci8_flinear_ref(const float *X, size_t M, size_t ldx, const float *W, size_t N, size_t K, size_t ldw,
+                     const float *bias, float *Y, size_t ldy);
+
 // ---- Measurement (benchmarks, not tests) --------------------------------------------------------------------
 /// Register-only vpdpbusd loop (16 independent accumulators; zmm on AVX-512 VNNI, else ymm on AVX-VNNI), `iters`
 /// iterations per thread, on `threads` threads at once (0 = process-wide count). Returns GOPS, counting
