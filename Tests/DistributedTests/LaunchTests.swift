@@ -12,7 +12,8 @@ import TestSupport
         #expect(ldd.status == 0 && !ldd.stdout.contains("libmpi"), "\(ldd.stdout)")
         let dir = TestSupport.tempDir("mpi-none")
         let cfg = dir.appendingPathComponent("c.yaml")
-        try Fixture.linearConfig(steps: 2).write(to: cfg, atomically: true, encoding: .utf8)
+        try Fixture.writeTable(dir)
+        try Fixture.linearConfig(data: dir.appendingPathComponent("x.npy"), steps: 2).write(to: cfg, atomically: true, encoding: .utf8)
         // A library path where libmpi cannot be found changes nothing for one process.
         let r = try TestSupport.condense(["train", cfg.path, "-o", dir.appendingPathComponent("a.h5").path],
                                          environment: ["CONDENSE_LIBMPI": "/nonexistent/libmpi.so.40"])
@@ -27,7 +28,8 @@ import TestSupport
     @Test func moreRanksThanTheGlobalBatchIsRefused() throws {
         let dir = TestSupport.tempDir("mpi-np")
         let cfg = dir.appendingPathComponent("c.yaml")
-        try Fixture.linearConfig(steps: 2, batch: 2).write(to: cfg, atomically: true, encoding: .utf8)
+        try Fixture.writeTable(dir)
+        try Fixture.linearConfig(data: dir.appendingPathComponent("x.npy"), steps: 2, batch: 2).write(to: cfg, atomically: true, encoding: .utf8)
         let r = try TestSupport.mpirun(3, ["train", cfg.path, "-o", dir.appendingPathComponent("a.h5").path], timeout: 60)
         #expect(r.status != 0 && r.status != 124, "ends with an error, not by the timeout: \(r.status)")
         #expect(errorLines(r.stderr) == ["condense: error: train: batch_size: expected at least one row per rank (≥ 3, the number of ranks), found 2"],
@@ -37,9 +39,10 @@ import TestSupport
 
     @Test func ranksWithDifferentFilesOrBinariesAreRefusedAtStart() throws {
         let dir = TestSupport.tempDir("mpi-digest")
+        try Fixture.writeTable(dir)
         for (sub, steps) in [("x", 2), ("y", 3)] {
             try FileManager.default.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true)
-            try Fixture.linearConfig(steps: steps).write(to: dir.appendingPathComponent("\(sub)/c.yaml"), atomically: true, encoding: .utf8)
+            try Fixture.linearConfig(data: dir.appendingPathComponent("x.npy"), steps: steps).write(to: dir.appendingPathComponent("\(sub)/c.yaml"), atomically: true, encoding: .utf8)
         }
         // The same command line in two folders whose c.yaml differ (Open MPI's per-app -wdir).
         let bin = TestSupport.condenseBinary
@@ -65,17 +68,20 @@ import TestSupport
     }
 
     @Test func aRankThatCannotReadTheDataStopsEveryRank() throws {
+        // The config names its data relative to the working folder; rank 1 starts in a folder without it.
         let dir = TestSupport.tempDir("mpi-data")
+        let (good, empty) = (dir.appendingPathComponent("good"), dir.appendingPathComponent("empty"))
+        for d in [good, empty] { try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true) }
+        try Fixture.writeTable(good)
         let cfg = dir.appendingPathComponent("c.yaml").path
-        try Fixture.linearConfig(steps: 2).write(toFile: cfg, atomically: true, encoding: .utf8)
+        try Fixture.linearConfig(data: URL(fileURLWithPath: "x.npy"), steps: 2).replacingOccurrences(of: URL(fileURLWithPath: "x.npy").path, with: "x.npy")
+            .write(toFile: cfg, atomically: true, encoding: .utf8)
         let bin = TestSupport.condenseBinary, out = dir.appendingPathComponent("a.h5").path
-        let missing = dir.appendingPathComponent("no-such-folder").path
-        let r = try TestSupport.mpirun(apps: [[bin, "train", cfg, "-o", out],
-                                              ["/usr/bin/env", "CONDENSE_FASHION_DIR=\(missing)", bin, "train", cfg, "-o", out]],
-                                       timeout: 60)
+        let r = try TestSupport.mpirun(apps: [["-wdir", good.path, bin, "train", cfg, "-o", out],
+                                              ["-wdir", empty.path, bin, "train", cfg, "-o", out]], timeout: 60)
         #expect(r.status != 0 && r.status != 124, "\(r.status)")
         let line = errorLines(r.stderr)
-        #expect(line.count == 1 && line[0].hasPrefix("condense: error: rank 1 of 2: ") && line[0].contains(missing), "\(r.stderr)")
+        #expect(line.count == 1 && line[0].hasPrefix("condense: error: rank 1 of 2: ") && line[0].contains("x.npy"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out))
     }
 

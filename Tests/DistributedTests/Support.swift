@@ -6,15 +6,50 @@ import HDF5
 import TestSupport
 
 enum Fixture {
-    /// A linear softmax classifier (no hidden layer) on Fashion-MNIST: every gradient element's terms are bounded
-    /// (below), which makes the one-step bound tight. grad_clip 0 and warmup 0 keep the first step a plain AdamW step.
-    static func linearConfig(steps: Int, batch: Int = 32, checkpointEvery: Int = 0, evalBatches: Int = 4) -> String {
+    /// Features per example of the synthetic table (`writeTable`).
+    static let inputs = 64
+
+    /// A labelled table in `dir`/x.npy and y.npy: 6,000 rows of 64 features uniform in [0, 1) (float32), and labels
+    /// 0…9, the argmax of a fixed random linear map of the features (so a linear model can learn them). Small, so that
+    /// each process of a test reads it in milliseconds; cut 80/10/10 into train/val/test by the reader.
+    static func writeTable(_ dir: URL) throws {
+        var rng = TestRNG(seed: 11)
+        let n = 6_000, f = inputs, classes = 10
+        let map = (0..<(classes * f)).map { _ in Float(rng.uniform() - 0.5) }
+        var x = [Float](), y = [Int64]()
+        for _ in 0..<n {
+            let row = (0..<f).map { _ in Float(rng.uniform()) }
+            x += row
+            let scores = (0..<classes).map { k in zip(map[(k * f)..<((k + 1) * f)], row).reduce(Float(0)) { $0 + $1.0 * $1.1 } }
+            y.append(Int64(scores.indices.max { scores[$0] < scores[$1] }!))
+        }
+        try npy(descr: "<f4", shape: "(\(n), \(f))", x.withUnsafeBytes { Data($0) }).write(to: dir.appendingPathComponent("x.npy"))
+        try npy(descr: "<i8", shape: "(\(n),)", y.withUnsafeBytes { Data($0) }).write(to: dir.appendingPathComponent("y.npy"))
+    }
+
+    /// NumPy's .npy version 1.0: magic, header length, a Python dict padded with spaces to 64 bytes, the data.
+    private static func npy(descr: String, shape: String, _ body: Data) -> Data {
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var d = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        let len = UInt16(header.utf8.count)
+        d.append(contentsOf: [UInt8(len & 0xFF), UInt8(len >> 8)])
+        d.append(contentsOf: Array(header.utf8))
+        d.append(body)
+        return d
+    }
+
+    /// A linear softmax classifier (no hidden layer) on the table in `data`: every gradient element's terms are
+    /// bounded (below), which makes the one-step bound tight. grad_clip 0 and warmup 0 keep the first step a plain
+    /// AdamW step.
+    static func linearConfig(data: URL, steps: Int, batch: Int = 32, checkpointEvery: Int = 0, evalBatches: Int = 0) -> String {
         """
         model:
           family: mlp
           hidden: []
         data:
-          name: fashion-mnist
+          path: \(data.path)
         train:
           batch_size: \(batch)
           steps: \(steps)
@@ -31,7 +66,7 @@ enum Fixture {
         """
     }
 
-    static let names = ["layers.0.weight", "layers.0.bias"]
+    static let names = ["layers/0/weight", "layers/0/bias"]
 
     /// A checkpoint's tensors under `group` ("model" or "adam_m"), by parameter name.
     static func tensors(_ checkpoint: URL, _ group: String) throws -> [String: [Float]] {
@@ -52,12 +87,12 @@ enum Fixture {
 /// One AdamW step (t = 1) of a linear classifier from gradients that two runs summed in different orders.
 ///
 /// The gradient. Row r of a batch of B (a power of two, so dividing by B or by B/2 and halving is exact) has logits
-/// z_r = W·x_r + b, x ∈ [0, 1]^784; dL/dz_r = c_r/B with Σ_k|c_rk| ≤ `rowSum` (cross-entropy: p − y, Σ|p − y| ≤ 2; the
+/// z_r = W·x_r + b, x ∈ [0, 1]^F; dL/dz_r = c_r/B with Σ_k|c_rk| ≤ `rowSum` (cross-entropy: p − y, Σ|p − y| ≤ 2; the
 /// distillation loss: α·T·(q^T − p^T) + (1 − α)(q − y), ≤ 2αT + 2(1 − α)). Per element, a gradient G_kj = Σ_r c_rk·x_rj/B
 /// has Σ|terms| ≤ Σ_r |c_rk|/B ≤ `columnSum` (≤ 1 for cross-entropy: |p − y| ≤ 1; αT + 1 − α for the distillation
 /// loss), so two summation orders (one process: B terms; two ranks: B/2 each, then one more addition) differ by at most
-/// 2γ_B·columnSum. The logits differ too: a shard's sgemm may split the 785-term dots differently, by at most
-/// δz = 2γ_785·max_k(Σ_j|W_kj| + |b_k|) (`logitBound`), and a softmax moves by Σ_k|Δp_k| ≤ 2·max|Δz|/T to first order
+/// 2γ_B·columnSum. The logits differ too: a shard's sgemm may split the (F + 1)-term dots differently, by at most
+/// δz = 2γ_{F+1}·max_k(Σ_j|W_kj| + |b_k|) (`logitBound`), and a softmax moves by Σ_k|Δp_k| ≤ 2·max|Δz|/T to first order
 /// (its Jacobian diag(p) − ppᵀ has absolute column sums ≤ 2p_k), so Σ_r Σ_k |Δc_rk|·x/B ≤ `logitTerm`. Hence
 ///   δG = 2γ_B·columnSum + logitTerm.
 /// The step. m = (1 − β1)·g, so |Δm| ≤ (1 − β1)·δG + u·(|m1| + |m2|). The update is lr·(φ(g) + wd·w) with
@@ -74,7 +109,7 @@ struct OneStepBound {
 
     var gradient: Double { 2 * FloatBounds.gamma(batch) * columnSum + logitTerm }
 
-    /// δz for weights `w` (classes × 784) and biases `b`, enlarged by one step's movement (≤ lr·(1 + wd·|w|) per
+    /// δz for weights `w` (classes × inputs) and biases `b`, enlarged by one step's movement (≤ lr·(1 + wd·|w|) per
     /// element) since `w` is read after the step.
     static func logitBound(w: [Float], b: [Float], inputs: Int, lr: Double) -> Double {
         var worst = 0.0
@@ -100,4 +135,18 @@ struct OneStepBound {
         }
         return (rm, rw)
     }
+}
+
+/// The fixtures' own generator (splitmix64), so the table does not depend on CondenseCore's RNG.
+struct TestRNG {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
 }
