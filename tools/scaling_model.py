@@ -10,7 +10,7 @@ per MPI_Allreduce call) and a the per-message latency. Condense reduces after th
 communication adds to the step; 'hides' below means it is at most 10 % of the step's compute.
 """
 
-BUCKET = 8 * 2**20           # CONDENSE_MPI_BUCKET_MB default
+BUCKET = 4 * 2**21           # bytes: the default CONDENSE_MPI_BUCKET_FLOATS (2^21 floats)
 LATENCY = {10: 30e-6, 100: 5e-6}   # per message: TCP over 10 GbE; RDMA (RoCE/InfiniBand) at 100 Gbit/s
 
 

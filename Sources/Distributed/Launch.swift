@@ -21,11 +21,13 @@ public enum Launch {
         let env = ProcessInfo.processInfo.environment
         guard announcedSize(env) != nil else { return SingleProcess.shared }
         if let job { return job }
-        let bucketMB = try positive(env, "CONDENSE_MPI_BUCKET_MB", default: 8)
-        let r = try MPIReducer(libraryPath: env["CONDENSE_LIBMPI"], bucketFloats: bucketMB * (1 << 20) / 4)
+        // 2^21 floats = 8 MiB per MPI_Allreduce call, unless CONDENSE_MPI_BUCKET_FLOATS says otherwise.
+        let bucket = try positive(env, "CONDENSE_MPI_BUCKET_FLOATS", default: 1 << 21, max: 1 << 28)
+        let r = try MPIReducer(libraryPath: env["CONDENSE_LIBMPI"], bucketFloats: bucket)
         job = r
         let local = env["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? r.size
-        let threads = try positive(env, "CONDENSE_THREADS", default: max(1, ProcessInfo.processInfo.activeProcessorCount / max(local, 1)))
+        let threads = try positive(env, "CONDENSE_THREADS", default: max(1, ProcessInfo.processInfo.activeProcessorCount / max(local, 1)),
+                                   max: 4096)
         Parallel.workers = threads
         BLAS.threads = threads
         StopNotice.install(rank: r.rank, size: r.size)
@@ -57,10 +59,10 @@ public enum Launch {
         r.abort(1)
     }
 
-    private static func positive(_ env: [String: String], _ key: String, default value: Int) throws -> Int {
+    private static func positive(_ env: [String: String], _ key: String, default value: Int, max: Int) throws -> Int {
         guard let text = env[key] else { return value }
-        guard let n = Int(text), n >= 1, n <= 4096 else {
-            throw DistributedError.environment(key: key, expected: "an integer in 1…4096", found: text)
+        guard let n = Int(text), n >= 1, n <= max else {
+            throw DistributedError.environment(key: key, expected: "an integer in 1…\(max)", found: text)
         }
         return n
     }
