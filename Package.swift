@@ -41,6 +41,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // (CZlibSystem, not CZlib: ZIPFoundation ships a zlib module of that name.)
         .systemLibrary(name: "CZlibSystem", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Open MPI's entry points, loaded with dlopen only when mpirun launched the process (docs/ARCHITECTURE.md,
+        // "Distributed"): no link-time dependency on libmpi, so a single-process run needs no MPI installed.
+        .target(name: "CMPI"),
         // INT8 GEMM micro-kernels, weight packing and run-time CPU dispatch.
         .target(name: "CInt8", cSettings: [.unsafeFlags(["-O3", "-fno-strict-aliasing"])]),
 
@@ -62,6 +65,9 @@ let package = Package(
         // Other frameworks' formats: Keras in and out, ONNX and Hugging Face GPT-2 export; the one model loader.
         .target(name: "Interop", dependencies: ["CondenseCore", "HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                                                .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Data-parallel runs under mpirun: the MPI GradientReducer, bucketed all-reduce, the digest check at start.
+        // The only importer of CMPI.
+        .target(name: "Distributed", dependencies: ["CondenseCore", "CMPI", .product(name: "Crypto", package: "swift-crypto")]),
         // Recipes, resumable runs and reports over the three stages.
         .target(name: "Pipeline", dependencies: ["CondenseCore", "Prune", "Distill", "Quantize", "Generate", "Interop", .product(name: "Yams", package: "Yams"),
                                                 .product(name: "Crypto", package: "swift-crypto")]),
@@ -69,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "condense",
             dependencies: [
-                "CondenseCore", "Prune", "Distill", "Quantize", "Pipeline", "Generate", "Interop",
+                "CondenseCore", "Prune", "Distill", "Quantize", "Pipeline", "Generate", "Interop", "Distributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -85,6 +91,7 @@ let package = Package(
         .testTarget(name: "GenerateTests", dependencies: ["Generate", "CondenseCore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "CondenseCore", "TestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["Interop", "CondenseCore", "HDF5", "TestSupport"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "CondenseCore", "HDF5", "TestSupport"]),
         .testTarget(name: "condenseTests", dependencies: ["condense", "CondenseCore", "TestSupport"]),
     ] + fuzzTargets,
     swiftLanguageModes: [.v5]

@@ -37,12 +37,16 @@ struct DistillPlan {
         dir = run.runDir.isEmpty
             ? FileManager.default.temporaryDirectory.appendingPathComponent("condense-distill-\(getpid())-\(UUID().uuidString.prefix(8))").path
             : run.runDir
-        log = run.log ?? { s in if !run.quiet { FileHandle.standardError.write(Data((s + "\n").utf8)) } }
+        let print = run.log ?? { s in if !run.quiet { FileHandle.standardError.write(Data((s + "\n").utf8)) } }
+        log = { s in if run.reducer.isWriter { print(s) } }
+        if run.reducer.size > 1 { try Self.checkRanks(config, run: run) }
         if !run.resume, FileManager.default.fileExists(atPath: dir + "/sweep.json") || FileManager.default.fileExists(atPath: dir + "/final/checkpoint.h5") {
             throw FormatError(file: dir, "an earlier distillation run is here; pass --resume to continue it or --force to start over")
         }
-        try OwnedFolder.prepare(dir, kind: "distill-run", force: false,
-                                entries: ["sweep.json", "search", "final", "baseline", "teacher-cache.h5", "transfer-set.h5"])
+        if run.reducer.isWriter {
+            try OwnedFolder.prepare(dir, kind: "distill-run", force: false,
+                                    entries: ["sweep.json", "search", "final", "baseline", "teacher-cache.h5", "transfer-set.h5"])
+        }
         studentContext = makeNetwork(student).context
         total = totalSteps(config.train, data: data)
         resolved = try JSONValue(encoding: config)
@@ -63,11 +67,12 @@ struct DistillPlan {
         let evalBatches = config.train.eval_batches
         memberVals = try teachers.count == 1 ? [] : teachers.map { t in
             let net = makeNetwork(t)
-            return try evaluate(net, on: val, splitName: "val", context: net.context, maxBatches: evalBatches)
+            return try evaluate(net, on: val, splitName: "val", context: net.context, maxBatches: evalBatches, reducer: run.reducer)
         }
         teacherVal = try evaluateTeacher(online, on: val, context: studentContext, maxBatches: evalBatches,
-                                         single: teachers.count == 1 ? makeNetwork(teachers[0]) : nil)
-        before = try evaluate(makeNetwork(student), on: valSplit, splitName: "val", context: studentContext, maxBatches: evalBatches)
+                                         single: teachers.count == 1 ? makeNetwork(teachers[0]) : nil, reducer: run.reducer)
+        before = try evaluate(makeNetwork(student), on: valSplit, splitName: "val", context: studentContext, maxBatches: evalBatches,
+                              reducer: run.reducer)
     }
 
     /// The online teacher, or the cache over it (built or reused) with the online per-row time.
@@ -88,6 +93,21 @@ struct DistillPlan {
         return (cache, perRow)
     }
 
+    /// What a data-parallel distillation does not do yet: the teacher cache and the transfer set are built by one
+    /// process over the whole run's batches, and would be built (and written) by every rank.
+    static func checkRanks(_ config: DistillConfig, run: DistillRunOptions) throws {
+        let n = "\(run.reducer.size) ranks"
+        if config.cache_teacher {
+            throw ConfigError("distill", key: "cache_teacher", expected: "false with more than one rank (the cache is built by a single process)", found: "true, with \(n)")
+        }
+        if config.method == .sequence {
+            throw ConfigError("distill", key: "method", expected: "soft or hard with more than one rank (the transfer set is written by a single process)", found: "sequence, with \(n)")
+        }
+        if run.runDir.isEmpty {
+            throw ConfigError("distill", key: "run_dir", expected: "a run folder every rank can reach, with more than one rank", found: "none (a private temporary folder)")
+        }
+    }
+
     /// The training options of every run: the config's, with the total budget in steps.
     func options(steps: Int) -> TrainingOptions {
         var o = config.train
@@ -99,11 +119,15 @@ struct DistillPlan {
 /// The teacher's validation result: a single network's through `evaluate` (at its own context); an ensemble's from
 /// its mixed distribution at T = 1 (cross-entropy and accuracy of the mixture) at the student's context, on the
 /// same batches `evaluate` draws.
-func evaluateTeacher(_ teacher: Teacher, on split: EvalSplit, context: Int, maxBatches: Int, single: Network?) throws -> EvalResult {
-    if let net = single { return try evaluate(net, on: split, splitName: "val", context: net.context, maxBatches: maxBatches) }
+func evaluateTeacher(_ teacher: Teacher, on split: EvalSplit, context: Int, maxBatches: Int, single: Network?,
+                     reducer: GradientReducer = SingleProcess.shared) throws -> EvalResult {
+    if let net = single {
+        return try evaluate(net, on: split, splitName: "val", context: net.context, maxBatches: maxBatches, reducer: reducer)
+    }
     let saved = (teacher.usage.seconds, teacher.usage.rowsServed)
     defer { (teacher.usage.seconds, teacher.usage.rowsServed) = saved }
-    return try evaluate(outputs: teacher.outputs, on: split, splitName: "val", context: context, maxBatches: maxBatches) {
+    return try evaluate(outputs: teacher.outputs, on: split, splitName: "val", context: context, maxBatches: maxBatches,
+                        reducer: reducer) {
         teacher.logits(for: $0, temperature: 1)
     }
 }

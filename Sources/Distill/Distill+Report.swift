@@ -7,7 +7,7 @@ extension DistillPlan {
                 baseline: (DistillDetails.Baseline, [CurvePoint])?, wall: Double) throws -> (ModelFile, StageReport) {
         var out = model
         let after = try evaluate(makeNetwork(out), on: valSplit, splitName: "val", context: studentContext,
-                                 maxBatches: config.train.eval_batches)
+                                 maxBatches: config.train.eval_batches, reducer: run.reducer)
         let win = search.winner
         let d = try details(after: after, search: search, final: final, baseline: baseline)
         let finalJSON = try finalConfig(win)

@@ -11,7 +11,9 @@ extension DistillPlan {
         let result = try successiveHalving(
             method.candidates(config), eta: config.search_eta, budget: Int(Double(total) * config.search_share),
             metric: data.metricKind, done: done,
-            record: { rows in try JSONEncoder().encode(rows).write(to: URL(fileURLWithPath: sweepPath), options: .atomic) },
+            record: { rows in
+                if run.reducer.isWriter { try JSONEncoder().encode(rows).write(to: URL(fileURLWithPath: sweepPath), options: .atomic) }
+            },
             train: { c, steps, rung in try searchCandidate(c, steps: steps, rung: rung) })
         if !result.rows.isEmpty {
             log("search: chose α=\(result.winner.alpha), T=\(result.winner.temperature) (\(result.steps) steps)")
@@ -26,10 +28,12 @@ extension DistillPlan {
         o.eval_every = 0; o.checkpoint_every = 0; o.log_every = max(steps, 1)
         o.warmup_steps = min(o.warmup_steps, steps / 5)
         let runDir = dir + "/search/r\(rung)-a\(c.alpha)-t\(c.temperature)"
-        try? FileManager.default.removeItem(atPath: runDir)
+        let reducer = run.reducer
+        // Removed by rank 0 inside a collective, so no rank looks for a stale checkpoint while it goes.
+        try reducer.together { if reducer.isWriter { try? FileManager.default.removeItem(atPath: runDir) } }
         let r = try trainStudent(copyOf: student, data: data, options: o, config: config, candidate: c, teacher: teacher,
-                                 runDir: runDir, resolved: resolved, resume: false, quiet: true, method: method)
-        try? FileManager.default.removeItem(atPath: runDir)
+                                 runDir: runDir, resolved: resolved, resume: false, quiet: true, method: method, reducer: reducer)
+        try reducer.together { if reducer.isWriter { try? FileManager.default.removeItem(atPath: runDir) } }
         let e = r.last!
         log(String(format: "search rung %d: α=%g T=%g, %d steps: val %@ %.4f (loss %.4f)", rung, c.alpha, c.temperature, steps,
                    data.metricKind.rawValue, e.metric, e.loss))
@@ -49,7 +53,7 @@ extension DistillPlan {
         let r = try trainStudent(copyOf: student, data: data, options: options(steps: max(1, total - search.steps)),
                                  config: config, candidate: win, teacher: teacher, runDir: dir + "/final",
                                  resolved: try finalConfig(win), resume: run.resume, quiet: run.quiet,
-                                 vocabulary: student.vocabulary, method: method)
+                                 vocabulary: student.vocabulary, method: method, reducer: run.reducer)
         var out = try ModelFile.read(dir + "/final/best.h5")
         out.vocabulary = student.vocabulary
         return (out, r)
@@ -67,10 +71,10 @@ extension DistillPlan {
         let r = try trainStudent(copyOf: fresh, data: data, options: options(steps: total), config: plain,
                                  candidate: Candidate(alpha: 0, temperature: 1), teacher: teacher, runDir: dir + "/baseline",
                                  resolved: resolved, resume: run.resume, quiet: run.quiet, vocabulary: student.vocabulary,
-                                 method: SoftMethod())
+                                 method: SoftMethod(), reducer: run.reducer)
         let best = dir + "/baseline/best.h5"
         let e = try evaluate(makeNetwork(try ModelFile.read(best)), on: valSplit, splitName: "val", context: studentContext,
-                             maxBatches: config.train.eval_batches)
+                             maxBatches: config.train.eval_batches, reducer: run.reducer)
         return (DistillDetails.Baseline(val: e, steps: r.steps, seen: r.seen, seconds: r.seconds, model: best), r.curve)
     }
 }

@@ -11,6 +11,9 @@ public struct DistillRunOptions {
     public var quiet = false
     /// Progress lines (candidate results); stderr when nil and not quiet.
     public var log: ((String) -> Void)?
+    /// The ranks of a data-parallel run (one process by default): every rank trains its shard of each batch, the
+    /// evaluations are sharded, and rank 0 alone writes the run folder and prints.
+    public var reducer: GradientReducer = SingleProcess.shared
     public init(runDir: String = "", resume: Bool = false, quiet: Bool = false) {
         self.runDir = runDir; self.resume = resume; self.quiet = quiet
     }
@@ -36,7 +39,7 @@ public func distill(student: ModelFile, teachers: [ModelFile], config: DistillCo
         memory.mapped = data.mappedBytes
         try memory.check("distilling at batch_size \(config.train.batch_size)") { FormatError(file: "distill", path: "train.batch_size", $0) }
     }
-    let plan = try DistillPlan(student: student, teachers: teachers, config: config, data: data, run: run)
+    let plan = try run.reducer.together { try DistillPlan(student: student, teachers: teachers, config: config, data: data, run: run) }
     let search = try plan.search()
     let (model, final) = try plan.final(search)
     let baseline = try plan.baseline()
@@ -52,7 +55,8 @@ func totalSteps(_ o: TrainingOptions, data: TaskData) -> Int {
 /// Trains a copy of `student` by `method` with `candidate` on `teacher`, in `runDir`.
 func trainStudent(copyOf student: ModelFile, data: TaskData, options: TrainingOptions, config: DistillConfig,
                   candidate: Candidate, teacher: Teacher, runDir: String, resolved: JSONValue, resume: Bool,
-                  quiet: Bool, vocabulary: [String]? = nil, method: DistillMethod? = nil) throws -> Trainer.Result {
+                  quiet: Bool, vocabulary: [String]? = nil, method: DistillMethod? = nil,
+                  reducer: GradientReducer = SingleProcess.shared) throws -> Trainer.Result {
     var params: [String: Tensor] = [:]
     for (k, v) in student.parameters { params[k] = v.copy() }
     let net = makeNetwork(ModelFile(architecture: student.architecture, vocabulary: student.vocabulary, parameters: params))
@@ -64,6 +68,7 @@ func trainStudent(copyOf student: ModelFile, data: TaskData, options: TrainingOp
     trainer.extraParameters = pieces.extra
     trainer.vocabulary = vocabulary
     trainer.quiet = quiet
+    trainer.reducer = reducer
     return try trainer.run(resume: resume)
 }
 

@@ -1,6 +1,7 @@
 // Bench: `condense bench train` times training steps (a benchmark, not a test).
 import ArgumentParser
 import CondenseCore
+import Distributed
 import Foundation
 
 struct Bench: ParsableCommand {
@@ -30,11 +31,17 @@ struct BenchTrain: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard runs >= 1, steps >= 1, warmup >= 0 else { throw ValidationError("--runs and --steps must be ≥ 1, --warmup ≥ 0") }
+            // Under mpirun every rank times its shard of each batch and the gradient sum (the data-parallel step).
+            let reducer = try Launch.start(digests: jobDigests(files: []))
             for name in config == "all" ? TrainBench.configs : [config] {
-                let r = try TrainBench.run(name, runs: runs, steps: steps, warmup: warmup)
+                let r = try TrainBench.run(name, runs: runs, steps: steps, warmup: warmup, reducer: reducer)
+                guard reducer.isWriter else { continue }
                 if json { emit(((try? JSONValue(encoding: r)) ?? .null).description); continue }
-                emit(String(format: "%-20@ step %8.2f ms (median of %d)  %10.0f %@/s  %6.1f GFLOP/s%@", name as NSString, r.step_ms_median, runs,
-                            r.units_per_s, r.unit as NSString, r.gflops, r.epoch_s.map { String(format: "  epoch %.1f s", $0) } ?? ""))
+                let ranks = r.ranks > 1 ? String(format: "  %d ranks × %d threads, all-reduce %.2f ms (%.1f %%) of %.1f MB", r.ranks, r.threads,
+                                                 r.allreduce_ms_median, 100 * r.allreduce_ms_median / r.step_ms_median, Double(r.reduced_bytes) / 1e6)
+                                         : "  1 rank × \(r.threads) threads"
+                emit(String(format: "%-20@ step %8.2f ms (median of %d)  %10.0f %@/s  %6.1f GFLOP/s%@%@", name as NSString, r.step_ms_median, runs,
+                            r.units_per_s, r.unit as NSString, r.gflops, r.epoch_s.map { String(format: "  epoch %.1f s", $0) } ?? "", ranks))
             }
         }
     }

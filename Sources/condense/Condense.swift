@@ -1,6 +1,7 @@
 // condense: the command-line entry point; every subcommand is a thin shell over a library entry point.
 import ArgumentParser
 import CondenseCore
+import Distributed
 import Foundation
 
 @main
@@ -19,7 +20,9 @@ extension CondenseCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            Launch.finish()
         } catch let e as ExitCode {
+            Launch.finish()
             exit(withError: e)
         } catch {
             guard exitCode(for: error) != .success else { exit(withError: error) }
@@ -39,9 +42,15 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch {
         // One line, whatever the message holds.
         let line = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
+        if Launch.job != nil { Launch.fail(line, agreed: error is AgreedError) }
         FileHandle.standardError.write(Data("condense: error: \(line)\n".utf8))
         throw ExitCode(1)
     }
+}
+
+/// What the ranks of a job compare at its start: the binary, the command line, and the contents of its input files.
+func jobDigests(files: [String]) -> [(name: String, digest: String)] {
+    [("binary", Launch.binaryDigest), ("command line", Launch.argumentsDigest)] + files.map { ("file \($0)", Launch.fileDigest($0)) }
 }
 
 /// Prints to stdout without buffering surprises when mixed with stderr.

@@ -2,6 +2,7 @@
 import ArgumentParser
 import CondenseCore
 import Distill
+import Distributed
 import Foundation
 import Interop
 
@@ -174,18 +175,26 @@ struct DistillCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard !teacher.isEmpty else { throw ValidationError("distill: --teacher: expected a teacher model file (repeat for an ensemble), found none") }
-            let cfg = try config()
-            try FolderLock.acquire(output: output)   // one writer per output, taken before the work starts
-            let s = try ModelSource.read(student), ts = try teacher.map { try ModelSource.read($0) }
-            let task = try data.load(for: ts[0].architecture, vocabulary: ts[0].vocabulary, model: teacher[0])
-            let dir = runFolder.folder(for: output)
-            if let layer = s.quantized.keys.sorted().first {
-                throw FormatError(file: student, path: layer, "this layer is int8: a quantized model cannot be distilled; distill the float model, then quantize")
+            let reducer = try Launch.start(digests: jobDigests(files: [student] + teacher))
+            let cfg = try reducer.together { () throws -> DistillConfig in
+                guard !teacher.isEmpty else { throw ValidationError("distill: --teacher: expected a teacher model file (repeat for an ensemble), found none") }
+                return try config()
             }
-            if runFolder.force { try OwnedFolder.clear(dir) }
-            var (model, rep) = try distill(student: s, teachers: ts, config: cfg, data: task,
-                                           run: DistillRunOptions(runDir: dir, resume: runFolder.resume))
+            let dir = runFolder.folder(for: output)
+            let (s, ts, task) = try reducer.together { () throws -> (ModelFile, [ModelFile], TaskData) in
+                if reducer.isWriter { try FolderLock.acquire(output: output) }   // one writer per output, taken before the work starts
+                let s = try ModelSource.read(student), ts = try teacher.map { try ModelSource.read($0) }
+                let task = try data.load(for: ts[0].architecture, vocabulary: ts[0].vocabulary, model: teacher[0])
+                if let layer = s.quantized.keys.sorted().first {
+                    throw FormatError(file: student, path: layer, "this layer is int8: a quantized model cannot be distilled; distill the float model, then quantize")
+                }
+                if runFolder.force && reducer.isWriter { try OwnedFolder.clear(dir) }
+                return (s, ts, task)
+            }
+            var run = DistillRunOptions(runDir: dir, resume: runFolder.resume)
+            run.reducer = reducer
+            var (model, rep) = try distill(student: s, teachers: ts, config: cfg, data: task, run: run)
+            guard reducer.isWriter else { return }
             let p = try provenance(task)
             model.recordData(p)
             rep.attach(data: p)

@@ -3,6 +3,7 @@ import ArgumentParser
 import CondenseCore
 import Foundation
 import Pipeline
+import Distributed
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,6 +33,10 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let reducer = try Launch.start(digests: jobDigests(files: [recipe]))
+            if reducer.size > 1 {
+                throw AgreedError(message: "run: expected one process (a recipe's stages run under mpirun one command at a time: condense train, condense distill), found \(reducer.size) ranks")
+            }
             let r = try Recipe.load(path: recipe, overrides: overrides, output: output)
             if dryRun {
                 emit(r.resolvedYAML)

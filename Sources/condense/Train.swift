@@ -1,6 +1,7 @@
 // Train: `condense train CONFIG.yaml -o MODEL.h5` trains a model (a teacher) from a config of overrides.
 import ArgumentParser
 import CondenseCore
+import Distributed
 import Foundation
 
 struct Train: ParsableCommand {
@@ -27,10 +28,12 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let cfg = try TrainConfig.load(path: config, overrides: overrides)
-            guard let list = try seedList() else {
+            let reducer = try Launch.start(digests: jobDigests(files: [config]))
+            let (cfg, seeds) = try reducer.together { (try TrainConfig.load(path: config, overrides: overrides), try seedList()) }
+            guard let list = seeds else {
                 let s = try trainModel(config: cfg, configFile: config, output: output, runDir: runFolder.runDir,
-                                       resume: runFolder.resume, force: runFolder.force)
+                                       resume: runFolder.resume, force: runFolder.force, reducer: reducer)
+                guard reducer.isWriter else { return }
                 if json { emit(((try? JSONValue(encoding: s)) ?? .null).jsonString(pretty: true)); return }
                 summarize(s)
                 return
@@ -42,11 +45,11 @@ struct Train: ParsableCommand {
                 let stem = output.hasSuffix(".h5") ? String(output.dropLast(3)) : output
                 let s = try trainModel(config: c, configFile: config, output: stem + "-seed\(seed).h5",
                                        runDir: runFolder.runDir.map { $0 + "/seed\(seed)" }, resume: runFolder.resume,
-                                       force: runFolder.force)
-                if !json { summarize(s) }
+                                       force: runFolder.force, reducer: reducer)
+                if !json && reducer.isWriter { summarize(s) }
                 all.append(s)
             }
-            if json { emit(((try? JSONValue(encoding: all)) ?? .null).jsonString(pretty: true)) }
+            if json && reducer.isWriter { emit(((try? JSONValue(encoding: all)) ?? .null).jsonString(pretty: true)) }
         }
     }
 }

@@ -11,6 +11,7 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Final learning rate of the cosine schedule.") var minLr: Double?
     @Option(help: "Warmup steps.") var warmupSteps: Int?
     @Option(help: "AdamW weight decay.") var weightDecay: Double?
+    @Option(help: "Global gradient-norm clip (0 disables it).") var gradClip: Double?
     @Option(help: "Evaluate on the validation split every N steps.") var evalEvery: Int?
     @Option(help: "Validation batches per evaluation (0 = all).") var evalBatches: Int?
     @Option(help: "Checkpoint every N steps.") var checkpointEvery: Int?
@@ -26,6 +27,7 @@ struct TrainingArguments: ParsableArguments {
         if let v = minLr { o.min_lr = v }
         if let v = warmupSteps { o.warmup_steps = v }
         if let v = weightDecay { o.weight_decay = v }
+        if let v = gradClip { o.grad_clip = v }
         if let v = evalEvery { o.eval_every = v }
         if let v = evalBatches { o.eval_batches = v }
         if let v = checkpointEvery { o.checkpoint_every = v }

@@ -13,6 +13,12 @@ public struct TrainBenchResult: Codable {
     public var gflops: Double
     /// MLP only: one epoch of 55,000 examples at this step time.
     public var epoch_s: Double?
+    /// Data-parallel ranks (each runs its shard of the batch and `threads` threads), and the part of the median step
+    /// spent summing the gradients over them (0 for one rank).
+    public var ranks: Int = 1
+    public var allreduce_ms_median: Double = 0
+    /// Bytes of gradients each rank reduces per step.
+    public var reduced_bytes: Int = 0
 }
 
 public enum TrainBench {
@@ -44,13 +50,20 @@ public enum TrainBench {
         }
     }
 
-    public static func run(_ name: String, runs: Int, steps: Int, warmup: Int) throws -> TrainBenchResult {
-        guard let (arch, batch) = setup(name) else {
+    /// Times `runs` × `steps` training steps; with a reducer of N ranks, each rank runs rows r·B/N ..< (r+1)·B/N of
+    /// the batch and the gradients are summed over the ranks before the clip and the update, as in `Trainer.step`.
+    public static func run(_ name: String, runs: Int, steps: Int, warmup: Int,
+                           reducer: GradientReducer = SingleProcess.shared) throws -> TrainBenchResult {
+        guard let (arch, global) = setup(name) else {
             throw FormatError(file: name, "unknown benchmark config; expected one of \(configs.joined(separator: ", "))")
         }
+        guard global >= reducer.size else {
+            throw ConfigError("bench", key: "ranks", expected: "at most the batch of \(name) (\(global))", found: "\(reducer.size)")
+        }
+        let batch = (reducer.rank + 1) * global / reducer.size - reducer.rank * global / reducer.size
         let net = makeNetwork(arch, seed: 1)
         let opt = AdamW(params: net.params, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1)
-        var rng = RNG(seed: 2)
+        var rng = RNG(seed: 2 &+ UInt64(reducer.rank))
         let t = net.context, rows = t > 0 ? batch * t : batch
         let x = Tensor(zeros: [batch, 784])
         x.fillUniform(0, 1, rng: &rng)
@@ -58,7 +71,8 @@ public enum TrainBench {
         let targets = (0..<rows).map { _ in Int32(rng.below(net.outputs)) }
         let dlogits = Tensor(zeros: [rows, net.outputs])
         let objective = CrossEntropyObjective()
-        func step() {
+        var reduceNs: UInt64 = 0
+        func step() throws {
             tokens.withUnsafeBufferPointer { tp in
                 let input: NetworkInput = t > 0 ? .tokens(tp.baseAddress!, batch: batch, seq: t) : .features(x.data, batch: batch)
                 let logits = net.forward(input, training: true, rng: &rng)
@@ -67,23 +81,35 @@ public enum TrainBench {
                 }
                 net.backward(dlogits: dlogits.data)
             }
+            if reducer.size > 1 {
+                let r0 = DispatchTime.now().uptimeNanoseconds
+                try reducer.sum(net.params.grads)
+                reduceNs += DispatchTime.now().uptimeNanoseconds - r0
+            }
             let norm = net.params.gradNorm()
             if norm > 1 { for g in net.params.grads { g.scale(Float(1 / norm)) } }
             opt.step(net.params, lr: 1e-4)
             net.params.zeroGrads()
         }
-        for _ in 0..<warmup { step() }
-        var times: [Double] = []
+        for _ in 0..<warmup { try step() }
+        var times: [Double] = [], reduces: [Double] = []
         for _ in 0..<runs {
             let start = DispatchTime.now().uptimeNanoseconds
-            for _ in 0..<steps { step() }
+            reduceNs = 0
+            for _ in 0..<steps { try step() }
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 / Double(steps))
+            reduces.append(Double(reduceNs) / 1e6 / Double(steps))
         }
         let median = times.sorted()[times.count / 2]
-        let units = Double(t > 0 ? batch * t : batch)
-        return TrainBenchResult(config: name, threads: Parallel.workers, step_ms_median: median, step_ms_runs: times,
-                                units_per_s: units / (median / 1000), unit: t > 0 ? "tokens" : "examples",
-                                gflops: flopsPerStep(arch, batch: batch) / (median / 1000) / 1e9,
-                                epoch_s: t > 0 ? nil : 55_000.0 / Double(batch) * median / 1000)
+        // Every rank times its own steps; they are in lockstep (the sum waits for the slowest), so rank 0's are the job's.
+        let units = Double(t > 0 ? global * t : global)
+        var r = TrainBenchResult(config: name, threads: Parallel.workers, step_ms_median: median, step_ms_runs: times,
+                                 units_per_s: units / (median / 1000), unit: t > 0 ? "tokens" : "examples",
+                                 gflops: flopsPerStep(arch, batch: global) / (median / 1000) / 1e9,
+                                 epoch_s: t > 0 ? nil : 55_000.0 / Double(global) * median / 1000)
+        r.ranks = reducer.size
+        r.allreduce_ms_median = reduces.sorted()[reduces.count / 2]
+        r.reduced_bytes = reducer.size > 1 ? net.params.count * 4 : 0
+        return r
     }
 }

@@ -20,21 +20,24 @@ public struct EvalResult: Codable, Equatable, Sendable {
     public var metric: Double { metric_kind == .accuracy ? accuracy ?? 0 : loss }
 }
 
-/// Evaluates `net` on a split; `maxBatches` > 0 stops early (for periodic evaluation during training).
+/// Evaluates `net` on a split; `maxBatches` > 0 stops early (for periodic evaluation during training). With a
+/// reducer of several ranks, rank r evaluates batches r, r + N, … and the sums are reduced: every rank gets the result.
 public func evaluate(_ net: Network, on split: EvalSplit, splitName: String, batchSize: Int = 256,
-                     context: Int = 0, maxBatches: Int = 0) throws -> EvalResult {
+                     context: Int = 0, maxBatches: Int = 0, reducer: GradientReducer = SingleProcess.shared) throws -> EvalResult {
     try evaluate(outputs: net.outputs, on: split, splitName: splitName, batchSize: batchSize, context: context,
-                 maxBatches: maxBatches) { UnsafePointer(net.predict($0)) }
+                 maxBatches: maxBatches, reducer: reducer) { UnsafePointer(net.predict($0)) }
 }
 
 /// The same measurement for any source of (rows, outputs) logits (an ensemble of teachers, for one).
 public func evaluate(outputs v: Int, on split: EvalSplit, splitName: String, batchSize: Int = 256, context: Int = 0,
-                     maxBatches: Int = 0, logits forward: (NetworkInput) -> UnsafePointer<Float>) throws -> EvalResult {
+                     maxBatches: Int = 0, reducer: GradientReducer = SingleProcess.shared,
+                     logits forward: (NetworkInput) -> UnsafePointer<Float>) throws -> EvalResult {
     let start = Date()
     var lossSum = 0.0, count = 0, correct = 0
     let probs = Tensor(zeros: [evalRows(split, batchSize: batchSize, context: context), v])
     var pred = [Int32](repeating: 0, count: probs.shape[0])
-    do { try forEachEvalBatch(split, batchSize: batchSize, context: context, maxBatches: maxBatches) { input, y, rows in
+    do { try forEachEvalBatch(split, batchSize: batchSize, context: context, maxBatches: maxBatches,
+                              shard: (reducer.rank, reducer.size)) { input, y, rows in
         let logits = forward(input)
         let n = crossEntropyCount(targets: y, n: rows)
         let mean = crossEntropyForward(probs: probs.data, losses: nil, logits: logits, targets: y, n: rows, v: v)
@@ -46,6 +49,12 @@ public func evaluate(outputs v: Int, on split: EvalSplit, splitName: String, bat
         }
     } } catch let e as DataError {
         throw DataError("the \(splitName) split", expected: e.expected, found: e.found, hint: e.hint)
+    }
+    if reducer.size > 1 {
+        // float64 sums of float32 batch means: the order of the ranks' terms changes them by far less than 4 digits.
+        var sums = [lossSum, Double(count), Double(correct)]
+        try reducer.sum(&sums)
+        lossSum = sums[0]; count = Int(sums[1]); correct = Int(sums[2])
     }
     let secs = Date().timeIntervalSince(start)
     guard count > 0 else {
@@ -67,17 +76,20 @@ public func evalRows(_ split: EvalSplit, batchSize: Int, context: Int) -> Int {
 }
 
 /// Calls `body` with each evaluation batch of a split, in order: the network input, the targets (−1 = ignored
-/// padding) and the number of logit rows (images, or B·T tokens). `maxBatches` > 0 stops early.
+/// padding) and the number of logit rows (images, or B·T tokens). `maxBatches` > 0 stops early. `shard` (rank r of
+/// N) calls body only for batches r, r + N, … of the same sequence.
 public func forEachEvalBatch(_ split: EvalSplit, batchSize: Int, context: Int, maxBatches: Int = 0,
+                             shard: (rank: Int, size: Int) = (0, 1),
                              _ body: (NetworkInput, UnsafePointer<Int32>, Int) throws -> Void) throws {
     var batches = 0
+    func mine() -> Bool { batches % shard.size == shard.rank }
     switch split {
     case .images(let data):
         var it = try ClassificationEvalIterator(data: data, batchSize: batchSize)
         let x = Tensor(zeros: [batchSize, data.features])
         var y = [Int32](repeating: 0, count: batchSize)
         while let rows = try it.next(x: x, y: &y) {
-            try y.withUnsafeBufferPointer { try body(.features(x.data, batch: rows), $0.baseAddress!, rows) }
+            if mine() { try y.withUnsafeBufferPointer { try body(.features(x.data, batch: rows), $0.baseAddress!, rows) } }
             batches += 1
             if maxBatches > 0 && batches >= maxBatches { break }
         }
@@ -87,9 +99,11 @@ public func forEachEvalBatch(_ split: EvalSplit, batchSize: Int, context: Int, m
         var it = try TextEvalIterator(tokens: tokens, batchSize: b, context: t)
         var x = [Int32](repeating: 0, count: b * t), y = [Int32](repeating: 0, count: b * t)
         while let rows = try it.next(x: &x, y: &y) {
-            try x.withUnsafeBufferPointer { xp in
-                try y.withUnsafeBufferPointer { yp in
-                    try body(.tokens(xp.baseAddress!, batch: rows, seq: t), yp.baseAddress!, rows * t)
+            if mine() {
+                try x.withUnsafeBufferPointer { xp in
+                    try y.withUnsafeBufferPointer { yp in
+                        try body(.tokens(xp.baseAddress!, batch: rows, seq: t), yp.baseAddress!, rows * t)
+                    }
                 }
             }
             batches += 1

@@ -15,6 +15,7 @@ extension Trainer {
         for micro in 0..<options.grad_accum {
             loss += try microBatch(s, step: step, micro: micro) / Double(options.grad_accum)
         }
+        try reduceGradients(s, loss: &loss)
         try checkGradients(s, step: step)
         let norm = net.params.gradNorm()
         if options.grad_clip > 0 && norm > options.grad_clip {
@@ -32,17 +33,21 @@ extension Trainer {
         if (options.eval_every > 0 && done % options.eval_every == 0) || isLast { try evaluateNow(s, into: &point) }
         if done % options.log_every == 0 || point.val_loss != nil || isLast {
             s.state.curve.append(point)
-            try appendLog(point, grad: norm)
+            if reducer.isWriter { try appendLog(point, grad: norm) }
         }
         s.progress.update(step: done, loss: loss, rate: rate, log: done % options.log_every == 0)
         if (options.checkpoint_every > 0 && done % options.checkpoint_every == 0) || isLast {
             s.state.sampler = s.batches.state
             s.state.dropoutRNG = s.dropRNG.state
             s.state.elapsed = s.elapsedBefore + Date().timeIntervalSince(s.runStart)
-            try Checkpoint.write(to: checkpointPath, net: net, optimizer: s.optimizers.model, state: s.state,
-                                 extra: extraParameters.flatMap { p in s.optimizers.extra.map { (p, $0) } })
+            if reducer.isWriter {
+                try Checkpoint.write(to: checkpointPath, net: net, optimizer: s.optimizers.model, state: s.state,
+                                     extra: extraParameters.flatMap { p in s.optimizers.extra.map { (p, $0) } })
+            }
             s.lastCheckpointStep = done
         }
+        // The other ranks read best.h5 once the run is over: it must be complete by then.
+        if isLast { try reducer.barrier() }
         return point
     }
 
@@ -63,8 +68,26 @@ extension Trainer {
             }
             if options.grad_accum > 1 { s.dlogits.scale(1 / Float(options.grad_accum)) }
             net.backward(dlogits: s.dlogits.data)
+            if let shard = s.batches as? ShardedBatches { s.shardWeight += shard.weight / Double(options.grad_accum) }
             return l
         }
+    }
+
+    /// With several ranks: each rank's gradient (and loss) is the mean over its shard, so it is weighted by the shard's
+    /// share w of the global batch's scored targets, and the weighted terms are summed over the ranks, giving the
+    /// mean over the global batch: Σ_r w_r·(1/n_r)·Σ_{i∈r} g_i = (1/n)·Σ_i g_i with w_r = n_r/n. The weight is the
+    /// step's mean over its micro-batches (they hold equal shares unless padding differs between them, which no
+    /// training source produces). Every rank then holds the same sums, and so steps identically.
+    private func reduceGradients(_ s: Session, loss: inout Double) throws {
+        guard reducer.size > 1 else { return }
+        let w = s.shardWeight
+        s.shardWeight = 0
+        let grads = net.params.grads + (extraParameters?.grads ?? [])
+        if w != 1 { for g in grads { g.scale(Float(w)) } }
+        try reducer.sum(grads)
+        var l = [loss * w]
+        try reducer.sum(&l)
+        loss = l[0]
     }
 
     private func checkGradients(_ s: Session, step: Int) throws {
@@ -90,7 +113,8 @@ extension Trainer {
 
     /// Evaluates on the validation split, records the point, and keeps best.h5 when the metric improved.
     private func evaluateNow(_ s: Session, into point: inout CurvePoint) throws {
-        let e = try evaluate(net, on: s.evalSplit, splitName: "val", context: net.context, maxBatches: options.eval_batches)
+        let e = try evaluate(net, on: s.evalSplit, splitName: "val", context: net.context, maxBatches: options.eval_batches,
+                             reducer: reducer)
         s.lastEval = e
         point.val_loss = e.loss
         point.val_metric = e.metric
@@ -98,7 +122,7 @@ extension Trainer {
             s.state.bestMetric = e.metric
             s.state.bestStep = point.step
             s.bestEval = e
-            try net.modelFile(vocabulary: vocabulary).write(to: bestPath)
+            if reducer.isWriter { try net.modelFile(vocabulary: vocabulary).write(to: bestPath) }
         }
         s.progress.note("step \(point.step): val loss \(String(format: "%.4f", e.loss))" +
                         (e.accuracy.map { String(format: ", val accuracy %.4f", $0) } ?? "") +

@@ -20,6 +20,10 @@ public final class Trainer {
     public var extraParameters: ParameterStore?
     public var vocabulary: [String]?
     public var quiet = false
+    /// How the ranks of a data-parallel run combine their gradients, losses and metrics; one process by default.
+    /// With more than one rank, each trains on its shard of every global batch (`ShardedBatches`), and rank 0 alone
+    /// writes the run folder and prints progress.
+    public var reducer: GradientReducer = SingleProcess.shared
 
     public var checkpointPath: String { runDir + "/checkpoint.h5" }
     public var bestPath: String { runDir + "/best.h5" }
@@ -62,12 +66,17 @@ public final class Trainer {
     public var currentStep: Int { session?.state.step ?? 0 }
     public var isFinished: Bool { session.map { $0.state.step >= $0.total } ?? false }
 
-    /// Opens the run: a fresh one, or (with `resume`) its checkpoint, which must have the same config.
+    /// Opens the run: a fresh one, or (with `resume`) its checkpoint, which must have the same config. With several
+    /// ranks, every rank opens it and they agree on the outcome: one rank's failure is every rank's error.
     public func start(resume: Bool) throws {
+        try reducer.together { try open(resume: resume) }
+    }
+
+    private func open(resume: Bool) throws {
         if let layer = net.int8Layers.keys.sorted().first {
             throw FormatError(file: runDir, path: layer, "this layer is int8: a quantized model cannot be trained; distill or fine-tune the float model, then quantize")
         }
-        try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
+        if reducer.isWriter { try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true) }
         let optimizers = Optimizers(model: makeOptimizer(net.params), extra: extraParameters.map(makeOptimizer))
         var state = TrainState(step: 0, sampler: .null, dropoutRNG: RNG(seed: seed ^ 0x5EED_D20F).state, bestMetric: nil,
                                bestStep: nil, curve: [], config: config, elapsed: 0)
@@ -75,7 +84,9 @@ public final class Trainer {
         if hasCheckpoint && !resume {
             throw FormatError(file: checkpointPath, "a checkpoint of an earlier run (step \(Checkpoint.step(at: checkpointPath) ?? 0)) is here; pass --resume to continue it or --force to start over")
         }
-        let batches = try batchSource ?? TrainBatches(data, batchSize: options.batch_size, context: net.context, seed: seed)
+        let global = try batchSource ?? TrainBatches(data, batchSize: options.batch_size, context: net.context, seed: seed)
+        let batches = reducer.size > 1
+            ? try ShardedBatches(global, features: data.features ?? 0, rank: reducer.rank, size: reducer.size) : global
         if hasCheckpoint {
             state = try Checkpoint.read(checkpointPath, into: net, optimizer: optimizers.model,
                                         extra: extraParameters.flatMap { p in optimizers.extra.map { (p, $0) } })
@@ -83,14 +94,14 @@ public final class Trainer {
                 throw FormatError(file: checkpointPath, "the run was started with a different config; resume needs the same one (started with \(state.config), now \(config))")
             }
             try batches.restore(state.sampler)
-            try truncateLog(after: state.step)
-        } else {
+            if reducer.isWriter { try truncateLog(after: state.step) }
+        } else if reducer.isWriter {
             try? FileManager.default.removeItem(atPath: logPath)
         }
         let total = totalSteps(batches)
         let rows = batches.withInput { $0.rows }
         let progress = Progress(total: total, startStep: state.step, unit: data.metricKind == .accuracy ? "ex" : "tok")
-        progress.quiet = quiet
+        progress.quiet = quiet || !reducer.isWriter
         if hasCheckpoint { progress.note("resumed from \(checkpointPath) at step \(state.step)") }
         session = Session(batches: batches, optimizers: optimizers, state: state, total: total,
                           dropRNG: RNG(state: state.dropoutRNG), dlogits: Tensor(zeros: [rows, net.outputs]), rows: rows,
@@ -133,6 +144,8 @@ final class Session {
     var lastCheckpointStep: Int?
     let resumed: Bool
     var lastEval: EvalResult?, bestEval: EvalResult?
+    /// This rank's share of the current step's global batch (several ranks only), summed over its micro-batches.
+    var shardWeight = 0.0
 
     init(batches: BatchSource, optimizers: Optimizers, state: TrainState, total: Int, dropRNG: RNG, dlogits: Tensor, rows: Int,
          progress: Progress, evalSplit: EvalSplit, elapsedBefore: Double, lastCheckpointStep: Int?, resumed: Bool) {
