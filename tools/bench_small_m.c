@@ -3,7 +3,7 @@
 // Build and run from the project root (the same flags as Package.swift gives CInt8):
 //   clang -O3 -fno-strict-aliasing -ISources/CInt8/include -ISources/CInt8 Sources/CInt8/*.c tools/bench_small_m.c \
 //         -lopenblas -lpthread -lm -o /tmp/bench_small_m && /tmp/bench_small_m [C A F V L] [rounds] [steps]
-// Defaults: 7 rounds of 100 steps.
+// Defaults: 7 rounds of 100 steps; BENCH_M=1,5 measures only those row counts.
 //   /tmp/bench_small_m l2 [K N]: the kernels alone, one thread, on one K x N matrix (default 256 x 256 = 256 KiB)
 //   that stays in L2; 10th percentile of 3,000 alternating calls each (what the kernel does with memory out of it).
 // Defaults: the Shakespeare teacher (n_embd 256, attention 256, FFN 1024, vocabulary 84, 6 layers), 7 rounds.
@@ -88,12 +88,20 @@ int main(int argc, char **argv) {
     printf("# C %zu A %zu F %zu V %zu L %zu; flinear path %s; %d rounds x %d steps; OpenBLAS %s threads %d\n", C, A, F, V, L,
            ci8_path_info(), rounds, steps, openblas_get_config(), openblas_get_num_threads());
     printf("| M | shape (K x N) | ours µs (p10) | OpenBLAS µs (p10) | M x sgemv µs | ours GB/s | OpenBLAS GB/s | OpenBLAS / ours |\n|---:|---|---:|---:|---:|---:|---:|---:|\n");
-    static const size_t Ms[] = {1, 2, 3, 4, 5, 6, 8};
+    size_t Ms[CI8_FLINEAR_MAX_M] = {1, 2, 3, 4, 5, 6, 8}, nM = 7;
+    if (getenv("BENCH_M")) { // BENCH_M=1,5: only these row counts
+        nM = 0;
+        for (char *s = getenv("BENCH_M"); *s && nM < CI8_FLINEAR_MAX_M; s += *s == ',') {
+            const long m = strtol(s, &s, 10);
+            if (m >= 1 && m <= CI8_FLINEAR_MAX_M) Ms[nM++] = (size_t)m;
+            if (*s && *s != ',') break;
+        }
+    }
     const size_t per = (size_t)rounds * (size_t)steps; // samples per (candidate, shape)
     double *t = calloc(per * CANDS * (SHAPES + 1), sizeof(double));
     double allbytes = 0;
     for (int s = 0; s < SHAPES; s++) allbytes += bytes[s];
-    for (size_t mi = 0; mi < sizeof Ms / sizeof Ms[0]; mi++) {
+    for (size_t mi = 0; mi < nM; mi++) {
         const size_t M = Ms[mi];
         for (int r = -1; r < rounds; r++)
             for (int c0 = 0; c0 < CANDS; c0++) {

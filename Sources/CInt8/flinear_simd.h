@@ -5,7 +5,15 @@
 // arithmetic is fixed, whatever G and R are: lane l of one accumulator takes x[k]·w[k] for k ≡ l (mod FL_W) in
 // increasing k by FMA (the last, partial vector masked to zeros), then FL_HSUM adds the lanes in one fixed tree,
 // then the bias is added. So an output's bits do not depend on M, on the tile or on the thread that computed it.
+// Once per 64-byte line of each weight row, the same line of the next tile's rows is prefetched into L2: a decode
+// step reads every weight once from L3 or DRAM, in R short interleaved streams that the hardware prefetchers pick up
+// late (a prefetch never faults, so the rows past the last tile need no guard; the arithmetic is unchanged).
 // Needs FL_W, FL_V, FL_ZERO, FL_LOAD, FL_MASKLOAD(p, rem), FL_FMA, FL_HSUM and FL_TARGET defined by the includer.
+#ifndef FL_NO_PREFETCH
+#define FL_PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T1)
+#else
+#define FL_PREFETCH(p) ((void)(p))
+#endif
 #define FL_TILE(name, G, R)                                                                                         \
     FL_TARGET static void name(const float *x, size_t ldx, const float *w, size_t ldw, size_t K, const float *bias,  \
                                float *y, size_t ldy) {                                                              \
@@ -16,6 +24,8 @@
         for (; k + FL_W <= K; k += FL_W) {                                                                          \
             FL_V wv[R];                                                                                             \
             for (int r = 0; r < R; r++) wv[r] = FL_LOAD(w + (size_t)r * ldw + k);                                   \
+            if ((k & 15) == 0)                                                                                      \
+                for (int r = 0; r < R; r++) FL_PREFETCH(w + (size_t)(R + r) * ldw + k);                             \
             for (int g = 0; g < G; g++) {                                                                           \
                 const FL_V xv = FL_LOAD(x + (size_t)g * ldx + k);                                                   \
                 for (int r = 0; r < R; r++) acc[g][r] = FL_FMA(xv, wv[r], acc[g][r]);                               \

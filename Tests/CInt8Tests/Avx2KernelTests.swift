@@ -1,6 +1,7 @@
 // The AVX2 kernels (vpmaddwd on int16 panels for M > 6, the vpsignb row kernel for M <= 6) against the scalar reference:
 // ragged shapes, saturation worst cases, K split into cache blocks (accumulate mode), float in and out.
 import CInt8
+import TestSupport
 import Testing
 
 /// The dispatched path (whatever this CPU picks), forced AVX2 and forced scalar; AVX2 only where the CPU has it.
@@ -32,7 +33,7 @@ struct Avx2KernelTests {
 
     @Test("ragged M, K, N equal the scalar reference", arguments: dispatchedAndForced)
     func raggedShapes(path: Int32) {
-        var rng = SeededRNG(0xA2 ^ UInt64(bitPattern: Int64(path)))
+        var rng = SplitMix64(seed: 0xA2 ^ UInt64(bitPattern: Int64(path)))
         for k in Self.ks {
             for n in Self.ns {
                 let w = randomWeights(n, k, &rng)
@@ -67,7 +68,7 @@ struct Avx2KernelTests {
                 }
             }
             // Alternating extremes inside each group of 4, so pair sums partly cancel and partly add.
-            var rng = SeededRNG(UInt64(m))
+            var rng = SplitMix64(seed: UInt64(m))
             let k = 1027
             let w = (0..<(67 * k)).map { i in i % 2 == 0 ? Int8(-127) : Int8(Bool.random(using: &rng) ? 127 : -127) }
             let x = (0..<(m * k)).map { i in i % 3 == 0 ? UInt8(0) : UInt8(255) }
@@ -80,7 +81,7 @@ struct Avx2KernelTests {
     @Test("K split into cache blocks (accumulate mode) equals the reference", arguments: dispatchedAndForced)
     func accumulateMode(path: Int32) {
         defer { ci8_set_blocking(0, 0, 0) }
-        var rng = SeededRNG(0xACC)
+        var rng = SplitMix64(seed: 0xACC)
         for (kc, mc, nc) in [(4, 6, 1), (260, 12, 2), (1024, 0, 0)] {
             ci8_set_blocking(Int32(kc), Int32(mc), Int32(nc))
             for (m, k, n) in [(1, 9, 65), (1, 1001, 130), (2, 523, 65), (6, 523, 129), (7, 523, 65), (13, 1031, 129)] {
@@ -98,7 +99,7 @@ struct Avx2KernelTests {
           .enabled(if: ci8_path_supported(CI8_PATH_AVX2.rawValue) != 0, "this CPU has no AVX2: nothing to compare"))
     func floatPathMatchesScalar() {
         let avx2 = CI8_PATH_AVX2.rawValue, scalar = CI8_PATH_SCALAR.rawValue
-        var rng = SeededRNG(0xF1)
+        var rng = SplitMix64(seed: 0xF1)
         // Without GELU every tier uses the same quantizer and the same fma epilogue, and both kernels produce the
         // exact int32 dot products, so the outputs must be equal bit for bit (no tolerance is involved).
         for (m, k, n) in [(1, 5, 63), (2, 259, 65), (5, 1, 129), (6, 64, 64), (7, 258, 191), (13, 1027, 193)] {

@@ -1,13 +1,14 @@
 // Path forcing (CONDENSE_INT8_PATH, ci8_set_path), thread settings, multithreaded == single-threaded, concurrent callers.
 import CInt8
 import Foundation
+import TestSupport
 import Testing
 
 /// These tests change process-wide settings, so they run one at a time; every other test passes an explicit config.
 @Suite("CInt8 dispatch and threads", .serialized)
 struct DispatchThreadingTests {
     static func checkDefaultPathComputes(_ label: String) {
-        var rng = SeededRNG(99)
+        var rng = SplitMix64(seed: 99)
         let (m, n, k) = (5, 65, 37)
         let w = randomWeights(n, k, &rng)
         let x = randomActs(m, k, &rng)
@@ -97,7 +98,7 @@ struct DispatchThreadingTests {
 struct ThreadingResultTests {
     @Test("multithreaded results equal single-threaded bit for bit", arguments: supportedPaths)
     func threadsBitIdentical(path: Int32) {
-        var rng = SeededRNG(0x7 ^ UInt64(path))
+        var rng = SplitMix64(seed: 0x7 ^ UInt64(path))
         let (m, n, k) = (130, 300, 777)
         let w = randomWeights(n, k, &rng)
         let p = Packed(w, n: n, k: k)
@@ -124,7 +125,7 @@ struct ThreadingResultTests {
     @Test("concurrent callers get correct results")
     func concurrentCallers() {
         let path = ci8_best_path_id()
-        var rng = SeededRNG(31)
+        var rng = SplitMix64(seed: 31)
         let (n, k) = (200, 300)
         let w = randomWeights(n, k, &rng)
         let p = Packed(w, n: n, k: k)

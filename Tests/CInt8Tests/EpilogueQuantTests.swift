@@ -1,6 +1,7 @@
 // Float epilogue (scales, bias, ReLU, erf-GELU) and fused dynamic/static activation quantization against references.
 import CInt8
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("CInt8 epilogue and quantization")
@@ -9,7 +10,7 @@ struct EpilogueQuantTests {
 
     @Test("float epilogue matches the int32 reference through a float computation", arguments: supportedPaths)
     func epilogue(path: Int32) {
-        var rng = SeededRNG(0xE9 ^ UInt64(path))
+        var rng = SplitMix64(seed: 0xE9 ^ UInt64(path))
         let (m, n, k) = (13, 129, 131)
         let w = randomWeights(n, k, &rng)
         let x = randomActs(m, k, &rng)
@@ -65,7 +66,7 @@ struct EpilogueQuantTests {
 
     @Test("dynamic per-row quantization equals the scalar reference and a Swift computation exactly")
     func dynamicQuant() {
-        var rng = SeededRNG(5)
+        var rng = SplitMix64(seed: 5)
         for k in [1, 3, 15, 16, 17, 64, 1000, 1031] {
             let m = 9
             var x = (0..<(m * k)).map { _ in Float.random(in: -3...3, using: &rng) * Float(pow(10.0, Double(Int.random(in: -3...3, using: &rng)))) }
@@ -93,7 +94,7 @@ struct EpilogueQuantTests {
 
     @Test("static per-tensor quantization equals the scalar reference and clamps to [-127, 127]")
     func staticQuant() {
-        var rng = SeededRNG(6)
+        var rng = SplitMix64(seed: 6)
         let (m, k) = (5, 1003)
         let x = (0..<(m * k)).map { _ in Float.random(in: -2...2, using: &rng) }
         let sx: Float = 0.01 // |x| up to 200 steps: clamps
@@ -109,7 +110,7 @@ struct EpilogueQuantTests {
 
     @Test("fused dynamic and static linear equal quantize-then-GEMM on the same path", arguments: supportedPaths)
     func fusedLinear(path: Int32) {
-        var rng = SeededRNG(0xF00D ^ UInt64(path))
+        var rng = SplitMix64(seed: 0xF00D ^ UInt64(path))
         let (m, n, k) = (14, 130, 77)
         let w = randomWeights(n, k, &rng)
         let p = Packed(w, n: n, k: k)

@@ -1,13 +1,13 @@
 // The small-M float linear (ci8_flinear): every path against the plain reference on ragged shapes, and bit-identity across M.
 import CInt8
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("CInt8 small-M float linear")
 struct FloatLinearTests {
     /// Values in [−1, 1) from a seeded stream.
-    static func floats(_ count: Int, _ rng: inout SeededRNG) -> [Float] {
+    static func floats(_ count: Int, _ rng: inout SplitMix64) -> [Float] {
         (0..<count).map { _ in Float.random(in: -1..<1, using: &rng) }
     }
 
@@ -34,7 +34,7 @@ struct FloatLinearTests {
 
     @Test("every path equals the reference within the derived bound, on ragged K and N, M = 1…8, with and without bias")
     func againstReference() {
-        var rng = SeededRNG(7)
+        var rng = SplitMix64(seed: 7)
         for (k, n) in Self.shapes {
             let w = Self.floats(n * k, &rng), b = Self.floats(n, &rng)
             for m in 1...Int(CI8_FLINEAR_MAX_M) {
@@ -64,7 +64,7 @@ struct FloatLinearTests {
 
     @Test("a call with M rows gives bit for bit the M one-row calls, on every path and thread count")
     func bitIdenticalAcrossM() {
-        var rng = SeededRNG(11)
+        var rng = SplitMix64(seed: 11)
         for (k, n) in Self.shapes + [(256, 768), (1024, 256)] {
             let w = Self.floats(n * k, &rng), b = Self.floats(n, &rng)
             let x = Self.floats(Int(CI8_FLINEAR_MAX_M) * k, &rng)

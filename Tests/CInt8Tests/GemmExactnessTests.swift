@@ -1,5 +1,6 @@
 // Bit-exactness of every available int8 path against the plain scalar reference: odd shapes, long K, extremes.
 import CInt8
+import TestSupport
 import Testing
 
 @Suite("CInt8 int32 exactness")
@@ -10,7 +11,7 @@ struct GemmExactnessTests {
 
     @Test("every path equals the scalar reference on shapes that are multiples of no tile", arguments: supportedPaths)
     func randomShapes(path: Int32) {
-        var rng = SeededRNG(0xC0FFEE ^ UInt64(path))
+        var rng = SplitMix64(seed: 0xC0FFEE ^ UInt64(path))
         for k in Self.ks {
             for n in Self.ns {
                 let w = randomWeights(n, k, &rng)
@@ -28,7 +29,7 @@ struct GemmExactnessTests {
 
     @Test("long K (8192) on every path", arguments: supportedPaths)
     func longK(path: Int32) {
-        var rng = SeededRNG(8192)
+        var rng = SplitMix64(seed: 8192)
         let (m, n, k) = (7, 65, 8192)
         let w = randomWeights(n, k, &rng)
         let x = randomActs(m, k, &rng)
@@ -59,7 +60,7 @@ struct GemmExactnessTests {
                 #expect(y.allSatisfy { $0 == Int32(16129 * k) }, "K=\(k)")
             }
             // Mixed extremes, checked against the reference.
-            var rng = SeededRNG(UInt64(k))
+            var rng = SplitMix64(seed: UInt64(k))
             let w = (0..<(n * k)).map { _ in Bool.random(using: &rng) ? Int8(127) : Int8(-127) }
             let x = (0..<(m * k)).map { _ in Bool.random(using: &rng) ? UInt8(255) : UInt8(0) }
             let (rc, y) = gemmS32(x, Packed(w, n: n, k: k), m: m, path: path)
@@ -94,7 +95,7 @@ struct GemmExactnessTests {
             #expect(y.allSatisfy { $0 == expected }, "x=\(Int(xv) - 128) w=\(wv)")
         }
         // Alternating pairs within one group of 4 (+,-,+,-) so that pair sums partly cancel and partly add.
-        var rng = SeededRNG(77)
+        var rng = SplitMix64(seed: 77)
         let w = (0..<(9 * k)).map { i in i % 2 == 0 ? Int8(-127) : Int8(Bool.random(using: &rng) ? 127 : -127) }
         let x = (0..<(4 * k)).map { i in i % 3 == 0 ? UInt8(0) : UInt8(255) }
         let (rc, y) = gemmS32(x, Packed(w, n: 9, k: k), m: 4, path: avx2)

@@ -1,21 +1,9 @@
-// Test helpers for CInt8: seeded RNG, packing, calling the C entry points with an explicit path and thread count.
+// Test helpers for CInt8: packing, calling the C entry points with an explicit path and thread count.
 import CInt8
 import Foundation
+import TestSupport
 
 let ok = Int32(CI8_OK)
-
-/// SplitMix64: deterministic, seeded.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Every path ID, and the ones this machine supports.
 let allPaths: [Int32] = [CI8_PATH_SCALAR, CI8_PATH_AVX2, CI8_PATH_AVXVNNI, CI8_PATH_AVX512VNNI].map { $0.rawValue }
@@ -36,11 +24,11 @@ final class Packed {
     deinit { ci8_packed_free(ptr) }
 }
 
-func randomWeights(_ n: Int, _ k: Int, _ rng: inout SeededRNG) -> [Int8] {
+func randomWeights(_ n: Int, _ k: Int, _ rng: inout SplitMix64) -> [Int8] {
     (0..<(n * k)).map { _ in Int8(Int.random(in: -127...127, using: &rng)) }
 }
 
-func randomActs(_ m: Int, _ k: Int, _ rng: inout SeededRNG) -> [UInt8] {
+func randomActs(_ m: Int, _ k: Int, _ rng: inout SplitMix64) -> [UInt8] {
     (0..<(m * k)).map { _ in UInt8.random(in: 0...255, using: &rng) }
 }
 

@@ -13,7 +13,7 @@ enum Fixture {
     /// 0…9, the argmax of a fixed random linear map of the features (so a linear model can learn them). Small, so that
     /// each process of a test reads it in milliseconds; cut 80/10/10 into train/val/test by the reader.
     static func writeTable(_ dir: URL) throws {
-        var rng = TestRNG(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let n = 6_000, f = inputs, classes = 10
         let map = (0..<(classes * f)).map { _ in Float(rng.uniform() - 0.5) }
         var x = [Float](), y = [Int64]()
@@ -135,18 +135,4 @@ struct OneStepBound {
         }
         return (rm, rw)
     }
-}
-
-/// The fixtures' own generator (splitmix64), so the table does not depend on CondenseCore's RNG.
-struct TestRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
 }

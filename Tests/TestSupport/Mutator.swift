@@ -4,19 +4,13 @@ import Foundation
 /// Each call to `mutate` applies 1–4 random edits drawn from a SplitMix64 stream, so a failing iteration is
 /// reproduced from (seed file, iteration) alone.
 public struct Mutator {
-    private var state: UInt64
+    private var rng: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { rng.next() }
 
-    public mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
+    public mutating func below(_ n: Int) -> Int { rng.below(n) }
 
     /// Values that sit on boundaries parsers get wrong: zero, sign bits, all ones, and small and large counts.
     static let interesting: [[UInt8]] = [[0x00], [0xFF], [0x7F], [0x80], [0x01], [0xFF, 0xFF, 0xFF, 0xFF],
