@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 typedef void *handle_t;
 #define CMPI_IN_PLACE ((void *)1)     /* Open MPI's MPI_IN_PLACE */
@@ -17,6 +18,8 @@ static int (*p_abort)(handle_t, int);
 static int (*p_comm_rank)(handle_t, int *);
 static int (*p_comm_size)(handle_t, int *);
 static int (*p_barrier)(handle_t);
+static int (*p_ibarrier)(handle_t, handle_t *);
+static int (*p_test)(handle_t *, int *, void *);
 static int (*p_allreduce)(const void *, void *, int, handle_t, handle_t, handle_t);
 static int (*p_allgather)(const void *, int, handle_t, void *, int, handle_t, handle_t);
 static int (*p_bcast)(void *, int, handle_t, int, handle_t);
@@ -40,6 +43,7 @@ int cmpi_load(const char *path, char *err, size_t errlen) {
         {(void **)&p_init_thread, "MPI_Init_thread"}, {(void **)&p_finalize, "MPI_Finalize"},
         {(void **)&p_abort, "MPI_Abort"}, {(void **)&p_comm_rank, "MPI_Comm_rank"},
         {(void **)&p_comm_size, "MPI_Comm_size"}, {(void **)&p_barrier, "MPI_Barrier"},
+        {(void **)&p_ibarrier, "MPI_Ibarrier"}, {(void **)&p_test, "MPI_Test"},
         {(void **)&p_allreduce, "MPI_Allreduce"}, {(void **)&p_allgather, "MPI_Allgather"},
         {(void **)&p_bcast, "MPI_Bcast"}, {(void **)&p_error_string, "MPI_Error_string"},
         {&comm_world, "ompi_mpi_comm_world"}, {&type_float, "ompi_mpi_float"}, {&type_double, "ompi_mpi_double"},
@@ -62,6 +66,20 @@ int cmpi_init(int *rank, int *size) {
 int cmpi_finalize(void) { return p_finalize(); }
 void cmpi_abort(int code) { p_abort(comm_world, code); }
 int cmpi_barrier(void) { return p_barrier(comm_world); }
+
+/* MPI_Request is a pointer in Open MPI's ABI (ompi_request_t *); MPI_STATUS_IGNORE is NULL. */
+int cmpi_barrier_sleeping(unsigned sleep_us) {
+    handle_t request = NULL;
+    int rc = p_ibarrier(comm_world, &request);
+    if (rc != 0) return rc;
+    struct timespec pause = {(time_t)(sleep_us / 1000000u), (long)(sleep_us % 1000000u) * 1000L};
+    for (;;) {
+        int done = 0;
+        rc = p_test(&request, &done, NULL);
+        if (rc != 0 || done) return rc;
+        nanosleep(&pause, NULL);
+    }
+}
 
 int cmpi_allreduce_sum_float(float *buf, int count) {
     return p_allreduce(CMPI_IN_PLACE, buf, count, type_float, op_sum, comm_world);

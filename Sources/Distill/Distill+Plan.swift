@@ -43,8 +43,10 @@ struct DistillPlan {
         if !run.resume, FileManager.default.fileExists(atPath: dir + "/sweep.json") || FileManager.default.fileExists(atPath: dir + "/final/checkpoint.h5") {
             throw FormatError(file: dir, "an earlier distillation run is here; pass --resume to continue it or --force to start over")
         }
-        if run.reducer.isWriter {
-            try OwnedFolder.prepare(dir, kind: "distill-run", force: false,
+        // On rank 0, while the others wait: so that a failure here is every rank's, before the collectives below.
+        let folder = dir
+        try run.reducer.onWriter {
+            try OwnedFolder.prepare(folder, kind: "distill-run", force: false,
                                     entries: ["sweep.json", "search", "final", "baseline", "teacher-cache.h5", "transfer-set.h5"])
         }
         studentContext = makeNetwork(student).context
@@ -53,10 +55,11 @@ struct DistillPlan {
         let online = try EnsembleTeacher(teachers.map { OnlineTeacher($0) },
                                          weights: config.teacher_weights.isEmpty ? nil : config.teacher_weights)
         let (served, perRow) = try Self.cacheOrOnline(online, config: config, data: data, dir: dir, context: studentContext,
-                                                      total: total, log: log)
+                                                      total: total, log: log, reducer: run.reducer)
         teacher = served; onlineRowSeconds = perRow; weights = online.weights
         if config.method == .sequence {
-            let (set, summary) = try TransferSet.prepare(config, teachers: teachers, scorer: online, student: student, data: data, dir: dir)
+            let (set, summary) = try TransferSet.prepare(config, teachers: teachers, scorer: online, student: student, data: data,
+                                                         dir: dir, reducer: run.reducer)
             log("transfer set: \(summary.origin) \(summary.path) (\(set.count) sequences of \(set.length) tokens)")
             method = SequenceMethod(set: set); transfer = summary
         } else {
@@ -75,9 +78,12 @@ struct DistillPlan {
                               reducer: run.reducer)
     }
 
-    /// The online teacher, or the cache over it (built or reused) with the online per-row time.
+    /// The online teacher, or the cache over it (built or reused) with the online per-row time. With several ranks,
+    /// rank 0 builds the cache (or reads it) while the others wait, then the others read the file it wrote, and every
+    /// rank checks that it read rank 0's bytes (SHA-256).
     static func cacheOrOnline(_ online: Teacher, config: DistillConfig, data: TaskData, dir: String, context: Int,
-                              total: Int, log: (String) -> Void) throws -> (Teacher, Double?) {
+                              total: Int, log: (String) -> Void,
+                              reducer: GradientReducer = SingleProcess.shared) throws -> (Teacher, Double?) {
         guard config.cache_teacher else { return (online, nil) }
         let path = config.cache_path.isEmpty ? dir + "/teacher-cache.h5" : config.cache_path
         // Text: the windows of the batches the search and the final run draw (both replay the same sampler).
@@ -85,24 +91,22 @@ struct DistillPlan {
         let topK = config.cacheTopK(outputs: online.outputs)
         let plan = CachedTeacher.Plan(topK: topK, batch: config.train.batch_size, context: context, seed: config.seed,
                                       textBatches: max(total - search.steps, search.largestRung, 1) * config.train.grad_accum)
-        let cache = try CachedTeacher.open(path: path, teacher: online, data: data, plan: plan)
+        let built = try reducer.onWriter { try CachedTeacher.open(path: path, teacher: online, data: data, plan: plan) }
+        let read = try reducer.together { reducer.isWriter ? nil : try CachedTeacher.open(path: path, teacher: online, data: data, plan: plan) }
+        let cache = built ?? read!
+        let sha = try reducer.together { try fileSHA256(path) }
+        try reducer.sameOnEveryRank(sha, what: "the teacher cache \(path)")
         let perRow = timeOnlineTeacher(online, data: data, batch: config.train.batch_size, context: context)
         let what = topK.map { "top-\($0) log-probabilities" } ?? "full distributions"
-        log(cache.reused ? "teacher cache: reused \(path) (\(what))"
-                         : String(format: "teacher cache: built %@ (%@) in %.1f s", path, what, cache.buildSeconds))
+        let ranks = reducer.size > 1 ? ", SHA-256 \(sha.prefix(16))… on all \(reducer.size) ranks" : ""
+        log(cache.reused ? "teacher cache: reused \(path) (\(what)\(ranks))"
+                         : String(format: "teacher cache: built %@ (%@%@) in %.1f s", path, what, ranks, cache.buildSeconds))
         return (cache, perRow)
     }
 
-    /// What a data-parallel distillation does not do yet: the teacher cache and the transfer set are built by one
-    /// process over the whole run's batches, and would be built (and written) by every rank.
+    /// What a data-parallel distillation needs: one run folder that every rank reads (rank 0 writes the checkpoints,
+    /// the teacher cache and the transfer set there).
     static func checkRanks(_ config: DistillConfig, run: DistillRunOptions) throws {
-        let n = "\(run.reducer.size) ranks"
-        if config.cache_teacher {
-            throw ConfigError("distill", key: "cache_teacher", expected: "false with more than one rank (the cache is built by a single process)", found: "true, with \(n)")
-        }
-        if config.method == .sequence {
-            throw ConfigError("distill", key: "method", expected: "soft or hard with more than one rank (the transfer set is written by a single process)", found: "sequence, with \(n)")
-        }
         if run.runDir.isEmpty {
             throw ConfigError("distill", key: "run_dir", expected: "a run folder every rank can reach, with more than one rank", found: "none (a private temporary folder)")
         }

@@ -1,4 +1,5 @@
-// Run: `condense run RECIPE.yaml [--output DIR] [--force]` runs a recipe end to end: a thin shell over Pipeline.runRecipe.
+// Run: `[mpirun -np N] condense run RECIPE.yaml [--output DIR] [--force]` runs a recipe end to end: a thin shell over
+// Pipeline.runRecipeOnRanks.
 import ArgumentParser
 import CondenseCore
 import Foundation
@@ -10,7 +11,9 @@ struct Run: ParsableCommand {
         abstract: "Run a recipe end to end (its pruning, distillation and INT8 stages), then write report.json, report.md and plots.",
         discussion: """
             Stages write OUTPUT/01-prune.h5, 02-distill.h5, 03-quantize.h5 (numbered by position). A re-run skips every \
-            stage whose input digest and resolved options are unchanged, and continues an interrupted one from its checkpoint.
+            stage whose input digest and resolved options are unchanged, and continues an interrupted one from its checkpoint. \
+            Under mpirun -np N, the stages that train (a missing teacher, distill) run data-parallel on every rank, and \
+            prune, quantize and the report run on rank 0 alone while the others sleep; rank 0 alone writes (docs/SCALING.md).
             """)
 
     @Argument(help: "The recipe (YAML); see recipes/ and docs/RECIPES.md.")
@@ -34,11 +37,9 @@ struct Run: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let reducer = try Launch.start(digests: jobDigests(files: [recipe]))
-            if reducer.size > 1 {
-                throw AgreedError(message: "run: expected one process (a recipe's stages run under mpirun one command at a time: condense train, condense distill), found \(reducer.size) ranks")
-            }
-            let r = try Recipe.load(path: recipe, overrides: overrides, output: output)
+            let r = try reducer.together { try Recipe.load(path: recipe, overrides: overrides, output: output) }
             if dryRun {
+                guard reducer.isWriter else { return }
                 emit(r.resolvedYAML)
                 let limit = Double(SizeLimits.memoryLimit)
                 if let (stage, m) = try r.estimatedPeakMemory() {
@@ -48,7 +49,10 @@ struct Run: ParsableCommand {
                 }
                 return
             }
-            let s = try runRecipe(r, options: RunOptions(force: force, quiet: quiet))
+            var options = RunOptions(force: force, quiet: quiet)
+            options.reducer = reducer
+            // Under mpirun every rank runs the recipe; rank 0 alone gets the summary, and prints it.
+            guard let s = try runRecipeOnRanks(r, options: options) else { return }
             emit(s.report.legend)
             emit(s.report.table)
             let counts = Dictionary(grouping: s.outcomes, by: \.status).mapValues(\.count)

@@ -12,6 +12,9 @@ int cmpi_finalize(void);
 /// MPI_Abort on MPI_COMM_WORLD: ends every rank of the job.
 void cmpi_abort(int code);
 int cmpi_barrier(void);
+/// A barrier that waits without spinning: MPI_Ibarrier, then MPI_Test every `sleep_us` microseconds (nanosleep in
+/// between, so a waiting rank takes no CPU time from a rank that works alone). Returns the MPI error code.
+int cmpi_barrier_sleeping(unsigned sleep_us);
 /// In-place sums over every rank (MPI_IN_PLACE, MPI_SUM).
 int cmpi_allreduce_sum_float(float *buf, int count);
 int cmpi_allreduce_sum_double(double *buf, int count);

@@ -14,6 +14,11 @@ public protocol GradientReducer: AnyObject {
     func sum(_ values: inout [Double]) throws
     /// Returns when every rank has called it.
     func barrier() throws
+    /// A barrier whose waiting ranks sleep instead of polling, so that rank 0, working alone meanwhile (a stage that
+    /// does not train, a latency measurement), has the machine's cores to itself (`onWriter`).
+    func barrierQuietly() throws
+    /// The threads rank 0 uses while it works alone and the others wait in `barrierQuietly`.
+    var threadsAlone: Int { get }
     /// Stops the job when any rank failed: every rank learns of the first failure (by rank) and throws it, so no rank
     /// is left waiting in a later collective. Without failures it returns on every rank.
     func agree(_ failure: Error?) throws
@@ -43,6 +48,8 @@ public final class SingleProcess: GradientReducer {
     public func sum(_ tensors: [Tensor]) throws {}
     public func sum(_ values: inout [Double]) throws {}
     public func barrier() throws {}
+    public func barrierQuietly() throws {}
+    public var threadsAlone: Int { Parallel.workers }
     public func agree(_ failure: Error?) throws { if let failure { throw failure } }
 }
 

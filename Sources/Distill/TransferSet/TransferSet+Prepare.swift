@@ -19,8 +19,11 @@ public struct TransferSummary: Codable, Sendable {
 extension TransferSet {
     /// The set of a sequence-method run. The prompt must be shorter than every block size, and prompt +
     /// continuation fit the teachers' and (less one) the student's block sizes.
+    /// With several ranks, rank 0 decides whether RUN_DIR/transfer-set.h5 is reused, generates and writes it when it
+    /// is not (the others wait), and the others read the file: every rank trains on rank 0's set, which is the one
+    /// process's set for the same seed.
     static func prepare(_ c: DistillConfig, teachers: [ModelFile], scorer: Teacher, student: ModelFile, data: TaskData,
-                        dir: String) throws -> (TransferSet, TransferSummary) {
+                        dir: String, reducer: GradientReducer = SingleProcess.shared) throws -> (TransferSet, TransferSummary) {
         guard case .text(let corpus) = data else {
             throw ConfigError("distill", key: "method", expected: "soft or hard for a classifier (the sequence method writes text)", found: "sequence")
         }
@@ -44,14 +47,29 @@ extension TransferSet {
             return (set, summary(set, path: c.transfer_set, origin: "text", t0))
         }
         let path = dir + "/transfer-set.h5", key = try plan.key(teacher: scorer.digest, train: corpus.train)
-        if FileManager.default.fileExists(atPath: path),
-           let set = try TransferSet.read(path, key: key, vocab: scorer.outputs) {
-            return (set, summary(set, path: path, origin: "reused", t0))
+        let found = try reducer.onWriter { () -> TransferSet? in
+            guard FileManager.default.fileExists(atPath: path) else { return nil }
+            return try TransferSet.read(path, key: key, vocab: scorer.outputs)
+        } ?? nil
+        let reused = try reducer.writersChoice(found == nil ? 0 : 1) == 1
+        let made = reused ? nil : try reducer.onWriter { () -> TransferSet in
+            let writers = teachers.map { makeNetwork($0) as! GPT }
+            let set = try generate(writers: writers, scorer: scorer, train: corpus.train, plan: plan, key: key)
+            try set.write(to: path)
+            return set
         }
-        let writers = teachers.map { makeNetwork($0) as! GPT }
-        let set = try generate(writers: writers, scorer: scorer, train: corpus.train, plan: plan, key: key)
-        try set.write(to: path)
-        return (set, summary(set, path: path, origin: "generated", t0))
+        // Rank 0 holds its set; the others read the file it wrote (complete: `onWriter` ended with a barrier).
+        let theirs = try reducer.together { () throws -> TransferSet? in
+            guard !reducer.isWriter else { return nil }
+            guard let s = try TransferSet.read(path, key: key, vocab: scorer.outputs) else {
+                throw FormatError(file: path, "rank \(reducer.rank) of \(reducer.size) cannot read rank 0's transfer set (another key): the run folder must be one folder that every rank sees")
+            }
+            return s
+        }
+        guard let set = found ?? made ?? theirs else { preconditionFailure("every rank holds a transfer set") }
+        let sha = try reducer.together { try fileSHA256(path) }
+        try reducer.sameOnEveryRank(sha, what: "the transfer set \(path)")
+        return (set, summary(set, path: path, origin: reused ? "reused" : "generated", t0))
     }
 
     private static func summary(_ s: TransferSet, path: String, origin: String, _ t0: Date) -> TransferSummary {
