@@ -59,7 +59,7 @@ enum Sensitivity {
     final class Perturbed: Objective {
         let delta: Float
         let base = CrossEntropyObjective()
-        var rng = TestRNG(seed: 5)
+        var rng = SplitMix64(seed: 5)
         init(delta: Float) { self.delta = delta }
         func lossAndGradient(logits: UnsafePointer<Float>, dlogits: UnsafeMutablePointer<Float>, targets: UnsafePointer<Int32>,
                              input: NetworkInput, rows: Int, cols: Int) -> Double {
