@@ -42,23 +42,38 @@ import TestSupport
         return Int(line.dropFirst("peak-rss-kib ".count)) ?? -1
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time")))
-    func aBinLargerThanTheMemoryCapIsNeverCopiedWhole() throws {
-        let dir = TestSupport.tempDir("streaming")
+    /// The shared set-up of every case: a temporary folder holding `c.yaml` (`config`), removed afterwards.
+    func withRun(_ tag: String, config: String, _ body: (_ dir: URL, _ cfg: String) throws -> Void) throws {
+        let dir = TestSupport.tempDir(tag)
         defer { try? FileManager.default.removeItem(at: dir) }
         let cfg = dir.appendingPathComponent("c.yaml").path
-        try Self.config.write(toFile: cfg, atomically: true, encoding: .utf8)
-        let big = try folder(dir.appendingPathComponent("big"), tokens: 25_000_000)     // 50 MB of ids
-        let small = try folder(dir.appendingPathComponent("small"), tokens: 20_000)     // 40 KB
-        let a = try peakKiB(cfg, data: small, out: dir.appendingPathComponent("a.h5").path)
-        let b = try peakKiB(cfg, data: big, out: dir.appendingPathComponent("b.h5").path)
+        try config.write(toFile: cfg, atomically: true, encoding: .utf8)
+        try body(dir, cfg)
+    }
+
+    /// Peak RSS (KiB) of training on `small` and then on `big` under `environment`, and the big run's seconds;
+    /// requires the big run to grow the peak by less than `capBytes`.
+    func expectBounded(_ cfg: String, dir: URL, small: String, big: String, capBytes: Int, environment: [String: String]) throws -> (Int, Int, Double) {
+        let a = try peakKiB(cfg, data: small, out: dir.appendingPathComponent("a.h5").path, environment: environment)
+        let t0 = Date()
+        let b = try peakKiB(cfg, data: big, out: dir.appendingPathComponent("b.h5").path, environment: environment)
+        let seconds = Date().timeIntervalSince(t0)
         try #require(a > 0 && b > 0)
-        // The cap: a quarter of the file. Copying the ids as Int32 would add 100 MB, as the file's own bytes 50 MB;
-        // reading it through the mapping would leave up to 50 MB of file pages resident. Streaming adds the 1 MiB
-        // read buffer and its 2 MiB of Int32s, and 20 steps touch at most 20·8 windows of 17 ids (one page each).
-        let capKiB = 50_000_000 / 4 / 1024
-        #expect(b - a < capKiB, "peak RSS \(a) KiB on 40 KB of ids, \(b) KiB on 50 MB: grew by \(b - a) KiB (cap \(capKiB))")
-        print("streaming: peak RSS \(a) KiB (40 KB .bin) vs \(b) KiB (50 MB .bin)")
+        #expect(b - a < capBytes / 1024, "peak RSS \(a) KiB on the small file, \(b) KiB on the big one: grew by \(b - a) KiB (cap \(capBytes / 1024))")
+        return (a, b, seconds)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time")))
+    func aBinLargerThanTheMemoryCapIsNeverCopiedWhole() throws {
+        try withRun("streaming", config: Self.config) { dir, cfg in
+            let big = try folder(dir.appendingPathComponent("big"), tokens: 25_000_000)     // 50 MB of ids
+            let small = try folder(dir.appendingPathComponent("small"), tokens: 20_000)     // 40 KB
+            // The cap: a quarter of the file. Copying the ids as Int32 would add 100 MB, as the file's own bytes 50 MB;
+            // reading it through the mapping would leave up to 50 MB of file pages resident. Streaming adds the 1 MiB
+            // read buffer and its 2 MiB of Int32s, and 20 steps touch at most 20·8 windows of 17 ids (one page each).
+            let (a, b, _) = try expectBounded(cfg, dir: dir, small: small, big: big, capBytes: 50_000_000 / 4, environment: [:])
+            print("streaming: peak RSS \(a) KiB (40 KB .bin) vs \(b) KiB (50 MB .bin)")
+        }
     }
 
     static let mlpConfig = """
@@ -106,20 +121,12 @@ import TestSupport
     /// mapped, training grows the resident set by far less than a quarter of the file over a 2.4 MB x.npy.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time")))
     func aLabelledNpyLargerThanTheMemoryLimitIsMappedAndTrains() throws {
-        let dir = TestSupport.tempDir("streaming-npy")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let cfg = dir.appendingPathComponent("c.yaml").path
-        try Self.mlpConfig.write(toFile: cfg, atomically: true, encoding: .utf8)
-        let big = try npyFolder(dir.appendingPathComponent("big"), rows: 60_000)      // 240 MB of float32
-        let small = try npyFolder(dir.appendingPathComponent("small"), rows: 600)     // 2.4 MB
-        let limit = ["CONDENSE_MEMORY_LIMIT": "\(400 << 20)"]
-        let a = try peakKiB(cfg, data: small, out: dir.appendingPathComponent("a.h5").path, environment: limit)
-        let t0 = Date()
-        let b = try peakKiB(cfg, data: big, out: dir.appendingPathComponent("b.h5").path, environment: limit)
-        let seconds = Date().timeIntervalSince(t0)
-        try #require(a > 0 && b > 0)
-        let capKiB = 240_000_000 / 4 / 1024
-        #expect(b - a < capKiB, "peak RSS \(a) KiB on 2.4 MB of x, \(b) KiB on 240 MB: grew by \(b - a) KiB (cap \(capKiB))")
-        print("streaming: peak RSS \(a) KiB (2.4 MB x.npy) vs \(b) KiB (240 MB x.npy, mapped), \(String(format: "%.1f", seconds)) s")
+        try withRun("streaming-npy", config: Self.mlpConfig) { dir, cfg in
+            let big = try npyFolder(dir.appendingPathComponent("big"), rows: 60_000)      // 240 MB of float32
+            let small = try npyFolder(dir.appendingPathComponent("small"), rows: 600)     // 2.4 MB
+            let (a, b, seconds) = try expectBounded(cfg, dir: dir, small: small, big: big, capBytes: 240_000_000 / 4,
+                                                    environment: ["CONDENSE_MEMORY_LIMIT": "\(400 << 20)"])
+            print("streaming: peak RSS \(a) KiB (2.4 MB x.npy) vs \(b) KiB (240 MB x.npy, mapped), \(String(format: "%.1f", seconds)) s")
+        }
     }
 }
