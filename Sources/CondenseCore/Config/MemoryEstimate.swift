@@ -96,8 +96,9 @@ extension DataSpec {
     /// Bytes the data set takes in memory when read whole. Demo sets by their
     /// known sizes; a user's file by its size on disk times what its reader keeps per byte: text 9 (the decoded
     /// string, the Int32 ids and their split copies), CSV 2 (the text and the floats), arrays 2 (the file bytes and
-    /// the tensors), an .npz 8 (compressed members), IDX 8 (gzip); nanoGPT's .bin files 0 (they are memory-mapped
-    /// and read window by window).
+    /// the tensors; HDF5 at least 8 bytes an x element, its floats and their tensor, when it is compressed), an .npz
+    /// 8 (compressed members); IDX 9 bytes a pixel its headers declare (else 8 per byte on disk); nanoGPT's .bin
+    /// files 0 (they are memory-mapped and read window by window).
     public func inMemoryEstimate(family: String?) -> Double {
         if path.isEmpty {
             let set = name.isEmpty ? (family == "gpt" ? "shakespeare" : "fashion-mnist") : name
@@ -109,9 +110,13 @@ extension DataSpec {
         switch format {
         case .nanogpt?: return 0
         case .text?: factor = 9
-        case .csv?, .hdf5?: factor = 2
+        case .csv?: factor = 2
+        case .hdf5?: return max(2 * Double(Self.bytesOnDisk(path)), 8 * Double(ArrayReaders.hdf5FeatureElements(path) ?? 0))
         case .npy?: factor = path.hasSuffix(".npz") ? 8 : 2
-        case .idx?: factor = 8
+        case .idx?:
+            // The inflated bytes, their floats and the tensor they are copied into: 9 bytes a pixel.
+            if let pixels = ArrayReaders.idxPixels(path) { return 9 * Double(pixels) }
+            factor = 8
         case nil: factor = 2
         }
         return factor * Double(Self.bytesOnDisk(path))

@@ -1,5 +1,5 @@
-// ArrayReaders: labelled arrays from HDF5 (x, y, x_val, …), NumPy (.npz, or a folder of .npy) and IDX pairs; the x
-// of HDF5 and of a .npy folder read whole or memory-mapped (`DataBacking`).
+// ArrayReaders: labelled arrays from HDF5 (x, y, x_val, …), NumPy (.npz, or a folder of .npy) and IDX pairs; every x
+// read whole or memory-mapped (`DataBacking`): in place, or once converted into the array cache.
 import Foundation
 import HDF5
 
@@ -72,8 +72,14 @@ enum ArrayReaders {
         return try splits(source: path, features: { name in
             guard let d = try dataset(name) else { return nil }
             guard d.dtype.size != nil else { throw DataError("\(path): \(name)", expected: "a numeric dataset", found: "dtype \(d.dtype)") }
-            if backing == .mapped, d.shape.count >= 2, let m = try wrap(name, { try mapped(d, path: path, name: name) }) {
-                return .mapped(m, shape: d.shape)
+            if backing == .mapped, d.shape.count >= 2, d.count > 0 {
+                if let m = try wrap(name, { try mapped(d, path: path, name: name) }) { return .mapped(m, shape: d.shape) }
+                // Converted into the array cache: the labels' length is checked first, so a mismatch converts nothing.
+                let yName = "y" + name.dropFirst()
+                if let y = try dataset(yName), let n = y.shape.first {
+                    try RawExamples.checkShape(rows: d.shape[0], features: d.rowElements, labels: n, source: "\(path): \(name)", ySource: "\(path): \(yName)")
+                }
+                return .mapped(try ArrayCache.hdf5Dataset(d, path: path, name: name), shape: d.shape)
             }
             return .values(try wrap(name) { try d.readConverting(as: Float.self) }, shape: d.shape)
         }, labels: { name in
@@ -81,6 +87,15 @@ enum ArrayReaders {
             guard d.dtype.size != nil else { throw DataError("\(path): \(name)", expected: "integer labels", found: "dtype \(d.dtype)") }
             return (try wrap(name) { try d.readConverting(as: Double.self) }, d.shape)
         })
+    }
+
+    /// Elements of the numeric x* datasets of an HDF5 file (for the memory estimate), nil when it does not open.
+    static func hdf5FeatureElements(_ path: String) -> Int? {
+        guard let f = try? HDF5.File(openReadOnly: path), let root = try? f.root else { return nil }
+        return suffixes.reduce(0) { total, s in
+            guard root.exists("x" + s), root.kind(of: "x" + s) == .dataset, let d = try? root.dataset("x" + s), d.dtype.size != nil else { return total }
+            return total + d.count
+        }
     }
 
     /// A matrix over a contiguous, unfiltered dataset's bytes in the file (nil when it is stored otherwise).
@@ -138,7 +153,15 @@ enum ArrayReaders {
 
     /// An IDX image file (any rank ≥ 2, uint8, scaled to [0, 1]) and its label file. `path` is the images file, or a
     /// folder holding `*images*` and `*labels*` files, as `train-`/`t10k-` pairs (train and test) or a single pair.
-    static func idx(_ path: String) throws -> RawSplits {
+    /// Mapped, the images are mapped in place (plain) or converted once into the array cache (gzip); labels are read.
+    static func idx(_ path: String, backing: DataBacking = .memory) throws -> RawSplits {
+        let files = try idxFiles(path)
+        return RawSplits(train: try idxPair(files.train.images, files.train.labels, backing: backing),
+                         test: try files.test.map { try idxPair($0.images, $0.labels, backing: backing) })
+    }
+
+    /// The (images, labels) files of `path`: train and, in a folder of `train-`/`t10k-` (or `test-`) pairs, test.
+    static func idxFiles(_ path: String) throws -> (train: (images: String, labels: String), test: (images: String, labels: String)?) {
         var isDir: ObjCBool = false
         FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
         if !isDir.boolValue {
@@ -148,22 +171,41 @@ enum ArrayReaders {
             }
             let labels = (dir as NSString).appendingPathComponent(name.replacingOccurrences(of: "images", with: "labels")
                 .replacingOccurrences(of: "idx3", with: "idx1"))
-            return RawSplits(train: try idxPair(path, labels))
+            return ((path, labels), nil)
         }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-        func pair(_ prefix: String) throws -> RawExamples? {
+        func pair(_ prefix: String) -> (images: String, labels: String)? {
             guard let i = names.first(where: { $0.hasPrefix(prefix) && $0.contains("images") }),
                   let l = names.first(where: { $0.hasPrefix(prefix) && $0.contains("labels") }) else { return nil }
-            return try idxPair((path as NSString).appendingPathComponent(i), (path as NSString).appendingPathComponent(l))
+            return ((path as NSString).appendingPathComponent(i), (path as NSString).appendingPathComponent(l))
         }
-        if let train = try pair("train") { return RawSplits(train: train, test: try pair("t10k") ?? pair("test")) }
-        guard let any = try pair("") else {
+        if let train = pair("train") { return (train, pair("t10k") ?? pair("test")) }
+        guard let any = pair("") else {
             throw DataError(path, expected: "an IDX images file and a labels file (names holding \"images\" and \"labels\")", found: "none")
         }
-        return RawSplits(train: any)
+        return (any, nil)
     }
 
-    static func idxPair(_ images: String, _ labels: String) throws -> RawExamples {
+    /// Pixels the IDX images files of `path` declare in all (for the memory estimate), nil when a header does not read.
+    static func idxPixels(_ path: String) -> Int? {
+        guard let files = try? idxFiles(path) else { return nil }
+        var total = 0
+        for pair in [files.train] + (files.test.map { [$0] } ?? []) {
+            guard let h = try? IDXHeader.read(pair.images, ranks: IDXHeader.imageRanks) else { return nil }
+            total += h.payloadBytes
+        }
+        return total
+    }
+
+    static func idxPair(_ images: String, _ labels: String, backing: DataBacking = .memory) throws -> RawExamples {
+        guard backing == .memory else {
+            // The labels first (one byte an image), so that a pair of unequal lengths converts nothing.
+            let lab = try IDXArray.read(labels, rank: 1)
+            let h = try IDXHeader.read(images, ranks: IDXHeader.imageRanks)
+            try RawExamples.checkShape(rows: h.rows, features: h.features, labels: lab.dims[0], source: images, ySource: labels)
+            let m = try ArrayCache.idxImages(images, header: h)
+            return try RawExamples(mapped: m, y: lab.payload.map { Double($0) }, ySource: labels)
+        }
         let bytes = try Gzip.readFile(images)
         guard bytes.count >= 4, bytes[2] == 0x08, (2...4).contains(Int(bytes[3])) else {
             throw DataError(images, expected: "an IDX file of uint8 images (magic 0x0000080{2,3,4})",

@@ -29,9 +29,10 @@ public struct MappableArrays: Equatable, Sendable {
 }
 
 extension DataSpec {
-    /// The x arrays of `path` that can be mapped (a .npy folder's x*.npy; an HDF5 file's contiguous, unfiltered x*;
-    /// an .npz's x* members and a CSV once converted into the array cache, a CSV's rows bounded from its size and
-    /// header), nil when none can (an IDX pair, chunked or compressed HDF5) or the file does not parse.
+    /// The x arrays of `path` that can be mapped (a .npy folder's x*.npy; an HDF5 file's contiguous, unfiltered x*; a
+    /// plain IDX images file; and once converted into the array cache, an .npz's x* members, an HDF5 file's other
+    /// numeric x*, a gzip IDX images file, and a CSV, its rows bounded from its size and header), nil when the file
+    /// does not parse.
     public func mappableArrays(family: String?) -> MappableArrays? {
         guard !path.isEmpty, let format = DataFormat(rawValue: self.format) ?? (try? DataFormat.detect(path, family: family)) else { return nil }
         var total = MappableArrays(rows: 0, bytes: 0)
@@ -56,9 +57,20 @@ extension DataSpec {
             case .hdf5:
                 guard let f = try? HDF5.File(openReadOnly: path), let root = try? f.root else { return nil }
                 guard root.exists("x\(s)") else { continue }
-                guard root.kind(of: "x\(s)") == .dataset, let d = try? root.dataset("x\(s)"), d.shape.count >= 2,
-                      let region = (try? d.contiguousRegion()) ?? nil else { return nil }
-                total.rows += d.shape[0]; total.bytes += region.bytes
+                guard root.kind(of: "x\(s)") == .dataset, let d = try? root.dataset("x\(s)"), d.shape.count >= 2, d.count > 0,
+                      d.dtype.size != nil else { return nil }
+                // Mapped in place, or converted once into the array cache as float32 (chunked, compressed, …).
+                let region: ContiguousRegion?
+                do { region = try d.contiguousRegion() } catch { return nil }
+                total.rows += d.shape[0]; total.bytes += region?.bytes ?? 4 * d.count
+            case .idx:
+                // A plain images file is mapped in place, a gzip one converted into the array cache: a byte a pixel.
+                guard s.isEmpty else { continue }
+                guard let files = try? ArrayReaders.idxFiles(path) else { return nil }
+                for pair in [files.train] + (files.test.map { [$0] } ?? []) {
+                    guard let h = try? IDXHeader.read(pair.images, ranks: IDXHeader.imageRanks), h.rows > 0 else { return nil }
+                    total.rows += h.rows; total.bytes += h.payloadBytes
+                }
             case .csv:
                 // Converted once into the array cache: at most one row per two bytes a column ("0," each).
                 guard s.isEmpty else { continue }

@@ -74,7 +74,7 @@ public enum Gzip {
         return out
     }
 
-    private static func truncated(_ source: String, consumed: Int, produced: Int) -> DataError {
+    static func truncated(_ source: String, consumed: Int, produced: Int) -> DataError {
         DataError(source, expected: "a complete gzip stream ending with its CRC-32 and size trailer",
                   found: "truncated gzip: input ended after \(consumed) compressed bytes (\(produced) bytes inflated)")
     }

@@ -75,26 +75,25 @@ public struct MappedMatrix {
     /// Visits the rows in order, in chunks of whole rows (at least one) converted to Float, read with pread(2) so that
     /// a pass over a large file leaves the resident set as it was; `body` gets the chunk and its first row.
     public func forEachChunk(_ body: (UnsafeBufferPointer<Float>, Int) throws -> Void) throws {
-        guard rows > 0, columns > 0 else { return }
-        let perChunk = max(1, MappedFile.chunkBytes / rowBytes)
-        let floats = UnsafeMutablePointer<Float>.allocate(capacity: perChunk * columns)
-        defer { floats.deallocate() }
-        try file.stream(from: offset, bytes: rows * rowBytes, chunk: perChunk * rowBytes) { raw, at in
-            let n = raw.count / coding.itemSize
-            coding.floats(raw.baseAddress!, n, to: floats)
-            try body(UnsafeBufferPointer(start: floats, count: n), (at - offset) / rowBytes)
-        }
+        try forEachConverted({ raw, n, dst in coding.floats(raw, n, to: dst) }, body)
     }
 
-    /// Every element as Double, in order, chunk by chunk (labels; a column vector is its own chunked pass).
+    /// Every stored element as Double, in order, chunk by chunk (labels; a column vector is its own chunked pass).
     public func forEachDoubleChunk(_ body: (UnsafeBufferPointer<Double>, Int) throws -> Void) throws {
+        try forEachConverted({ raw, n, dst in for i in 0..<n { dst[i] = coding.double(raw, i) } }, body)
+    }
+
+    /// The one front-to-back walk: chunks of whole rows read with pread(2), `convert(raw, n, dst)` turning n stored
+    /// elements into T, then `body` with the converted chunk and its first row.
+    func forEachConverted<T>(_ convert: (UnsafeRawPointer, Int, UnsafeMutablePointer<T>) -> Void,
+                             _ body: (UnsafeBufferPointer<T>, Int) throws -> Void) throws {
         guard rows > 0, columns > 0 else { return }
         let perChunk = max(1, MappedFile.chunkBytes / rowBytes)
-        let values = UnsafeMutablePointer<Double>.allocate(capacity: perChunk * columns)
+        let values = UnsafeMutablePointer<T>.allocate(capacity: perChunk * columns)
         defer { values.deallocate() }
         try file.stream(from: offset, bytes: rows * rowBytes, chunk: perChunk * rowBytes) { raw, at in
             let n = raw.count / coding.itemSize
-            for i in 0..<n { values[i] = coding.double(raw.baseAddress!, i) }
+            convert(raw.baseAddress!, n, values)
             try body(UnsafeBufferPointer(start: values, count: n), (at - offset) / rowBytes)
         }
     }

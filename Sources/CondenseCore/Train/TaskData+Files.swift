@@ -55,7 +55,7 @@ extension TaskData {
                 else if let dir = npyFolder(ofFile: spec.path) { raw = try ArrayReaders.npyFolder(dir, backing: backing) }
                 else { raw = try ArrayReaders.npz(spec.path, backing: backing) }
             case .csv: raw = backing == .mapped ? try ArrayReaders.csvCached(spec.path, label: spec.label) : try CSVTable.read(spec.path, label: spec.label)
-            default: raw = try ArrayReaders.idx(spec.path)
+            default: raw = try ArrayReaders.idx(spec.path, backing: backing)
             }
             if let f = fit.features, f != raw.train.features {
                 throw DataError(raw.train.source, expected: "\(f) features (the inputs of \(fit.model))", found: "\(raw.train.features)")

@@ -1,6 +1,7 @@
-// MappedArraysTests: labelled arrays read from a memory-mapped file (a .npy folder, a contiguous HDF5 dataset) give the
-// splits, digests, batches and trained weights of the same file read whole; a compressed HDF5 dataset falls back to a
-// whole read; and truncated, corrupted or oversized-header inputs are one clear error that writes nothing.
+// MappedArraysTests: labelled arrays read from a memory-mapped file (a .npy folder, a contiguous HDF5 dataset, a plain
+// IDX pair) or converted once into the array cache (a chunked, compressed HDF5 dataset, a gzip IDX pair) give the
+// splits, digests, batches and trained weights of the same file read whole; and truncated, corrupted or
+// oversized-header inputs are one clear error that writes nothing.
 import Foundation
 import Testing
 import TestSupport
@@ -57,49 +58,118 @@ import TestSupport
         }
     }
 
-    @Test func contiguousHDF5IsMappedAndCompressedHDF5IsReadWhole() throws {
+    @Test func contiguousHDF5IsMappedAndCompressedHDF5IsConverted() throws {
         let dir = TestSupport.tempDir("mapped-h5").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (x, y) = F.blobs(150, features: 4, seed: 3)
         try F.hdf5(dir + "/c.h5", floats: ["x": (x, [150, 4]), "x_val": (Array(x[0..<80]), [20, 4])],
                    ints: ["y": (y, [150]), "y_val": (Array(y[0..<20]), [20])])
-        try Self.expectSameBothWays(dir + "/c.h5")
-        // float64 and int16 x, and a gzip-compressed chunked x (read whole even when mapping is asked for).
+        // float64 and int16 x mapped in place; gzip-compressed chunked x (and x_val), and big-endian and int64 x,
+        // converted into the array cache.
         let script = """
             import h5py, numpy as np, sys
             rng = np.random.default_rng(0)
             x = rng.normal(size=(120, 6)); y = np.arange(120) % 3
             with h5py.File(sys.argv[1] + "/f8.h5", "w") as f: f["x"] = x; f["y"] = y
             with h5py.File(sys.argv[1] + "/i2.h5", "w") as f: f["x"] = (x * 100).astype("<i2"); f["y"] = y
-            with h5py.File(sys.argv[1] + "/gz.h5", "w") as f: f.create_dataset("x", data=x.astype("f4"), chunks=(16, 6), compression="gzip"); f["y"] = y
+            with h5py.File(sys.argv[1] + "/gz.h5", "w") as f:
+                f.create_dataset("x", data=x.astype("f4"), chunks=(16, 6), compression="gzip"); f["y"] = y
+                f.create_dataset("x_val", data=x[:30].astype("f4"), chunks=(7, 3), compression="gzip", shuffle=True); f["y_val"] = y[:30]
+            with h5py.File(sys.argv[1] + "/be.h5", "w") as f: f["x"] = x.astype(">f8"); f["y"] = y
+            with h5py.File(sys.argv[1] + "/i8.h5", "w") as f: f.create_dataset("x", data=(x * 1000).astype("<i8"), chunks=(50, 6)); f["y"] = y
             """
         let r = try TestSupport.run("/usr/bin/env", ["python3", "-c", script, dir])
         try #require(r.status == 0, "\(r.stderr)")
-        try Self.expectSameBothWays(dir + "/f8.h5")
-        try Self.expectSameBothWays(dir + "/i2.h5")
-        try Self.expectSameBothWays(dir + "/gz.h5", mapped: false)
-        #expect(DataSpec(path: dir + "/gz.h5").mappableArrays(family: "mlp") == nil)
+        try ArrayCacheTests.withCache { cache in
+            try Self.expectSameBothWays(dir + "/c.h5")
+            try Self.expectSameBothWays(dir + "/f8.h5")
+            try Self.expectSameBothWays(dir + "/i2.h5")
+            #expect(F.listing(cache).isEmpty, "mapped in place: nothing converted")
+            for name in ["gz.h5", "be.h5", "i8.h5"] { try Self.expectSameBothWays(dir + "/" + name) }
+            #expect(F.listing(cache).count == 4, "one entry per converted x: \(F.listing(cache))")
+        }
+        #expect(DataSpec(path: dir + "/gz.h5").mappableArrays(family: "mlp") == MappableArrays(rows: 150, bytes: 150 * 6 * 4))
         #expect(DataSpec(path: dir + "/c.h5").mappableArrays(family: "mlp") == MappableArrays(rows: 170, bytes: 170 * 16))
     }
 
-    /// A few AdamW steps of an MLP on the mapped set end in the weights of the in-memory run, bit for bit.
+    /// IDX images (`dims`, pixels (3i + 5j) mod 256) and labels i mod 3, gzip-compressed or plain.
+    static func idxPair(_ dir: String, prefix: String, dims: [Int], gzip: Bool) throws {
+        let n = dims[0], f = dims.dropFirst().reduce(1, *)
+        let pixels = (0..<(n * f)).map { UInt8(truncatingIfNeeded: 3 * ($0 / f) + 5 * ($0 % f)) }
+        let images = DataFixtures.idx(dims: dims, payload: pixels), labels = DataFixtures.idx(dims: [n], payload: (0..<n).map { UInt8($0 % 3) })
+        let ext = gzip ? ".gz" : ""
+        try DataFixtures.write(gzip ? DataFixtures.gzip(images) : images, to: "\(dir)/\(prefix)-images-idx3-ubyte\(ext)")
+        try DataFixtures.write(gzip ? DataFixtures.gzip(labels) : labels, to: "\(dir)/\(prefix)-labels-idx1-ubyte\(ext)")
+    }
+
+    /// A plain IDX pair is mapped in place (nothing in the cache); a gzip pair is converted once (one entry per images
+    /// file, reused while its bytes match, another when they change); both give the whole read's splits and batches.
+    @Test func idxPairsAreMappedOrConvertedAndGiveTheSameSplits() throws {
+        let dir = TestSupport.tempDir("mapped-idx").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for d in ["plain", "gz", "folder"] { try FileManager.default.createDirectory(atPath: dir + "/" + d, withIntermediateDirectories: true) }
+        try Self.idxPair(dir + "/plain", prefix: "my", dims: [120, 3, 4], gzip: false)
+        try Self.idxPair(dir + "/gz", prefix: "my", dims: [120, 3, 4], gzip: true)
+        try Self.idxPair(dir + "/folder", prefix: "train", dims: [150, 2, 2, 3], gzip: true)
+        try Self.idxPair(dir + "/folder", prefix: "t10k", dims: [40, 2, 2, 3], gzip: false)
+        try ArrayCacheTests.withCache { cache in
+            try Self.expectSameBothWays(dir + "/plain/my-images-idx3-ubyte")
+            #expect(F.listing(cache).isEmpty, "a plain IDX file is mapped in place")
+            try Self.expectSameBothWays(dir + "/gz/my-images-idx3-ubyte.gz")
+            try Self.expectSameBothWays(dir + "/folder")
+            let written = F.listing(cache)
+            #expect(written.count == 2, "one entry per gzip images file: \(written)")
+            try Self.expectSameBothWays(dir + "/gz/my-images-idx3-ubyte.gz")
+            #expect(F.listing(cache) == written, "reused while the bytes match")
+            try Self.idxPair(dir + "/gz", prefix: "my", dims: [120, 4, 3], gzip: true)
+            try Self.expectSameBothWays(dir + "/gz/my-images-idx3-ubyte.gz")
+            #expect(F.listing(cache).count == 3, "another file is another key")
+        }
+        #expect(DataSpec(path: dir + "/plain/my-images-idx3-ubyte").mappableArrays(family: "mlp") == MappableArrays(rows: 120, bytes: 120 * 12))
+        #expect(DataSpec(path: dir + "/folder").mappableArrays(family: "mlp") == MappableArrays(rows: 190, bytes: 190 * 12))
+        #expect(DataSpec(path: dir + "/gz/my-images-idx3-ubyte.gz").inMemoryEstimate(family: "mlp") == 9 * 120 * 12)
+    }
+
+    /// A few AdamW steps of an MLP on the mapped set end in the weights of the in-memory run, bit for bit: a .npy
+    /// folder, a gzip and a plain IDX pair, and a chunked, gzip-compressed HDF5 file (converted into the cache).
     @Test func trainingOnMappedArraysGivesTheSameWeights() throws {
         let root = TestSupport.tempDir("mapped-train").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         try Self.npyFolder(root + "/npy", n: 300, features: 8)
-        var weights: [[Float]] = []
-        for backing in [DataBacking.memory, .mapped] {
-            let data = try TaskData.load(DataSpec(path: root + "/npy"), fit: Self.fit, backing: backing)
-            let net = makeNetwork(.mlp(MLPConfig(inputs: 8, hidden: [16], classes: 3)), seed: 2)
-            var o = TrainingOptions()
-            o.batch_size = 16; o.steps = 12; o.eval_every = 6; o.checkpoint_every = 6; o.log_every = 6
-            try FileManager.default.createDirectory(atPath: root + "/run-\(backing)", withIntermediateDirectories: true)
-            let t = Trainer(net: net, data: data, options: o, seed: 3, runDir: root + "/run-\(backing)", config: .null)
-            t.quiet = true
-            _ = try t.run(resume: false)
-            weights.append(net.params.names.flatMap { net.params[$0].array })
+        for d in ["gz", "plain"] { try FileManager.default.createDirectory(atPath: root + "/" + d, withIntermediateDirectories: true) }
+        try Self.idxPair(root + "/gz", prefix: "train", dims: [300, 2, 4], gzip: true)
+        try Self.idxPair(root + "/plain", prefix: "train", dims: [300, 2, 4], gzip: false)
+        let script = """
+            import h5py, numpy as np, sys
+            x = np.random.default_rng(4).normal(size=(300, 8)).astype("f4"); y = np.arange(300) % 3
+            with h5py.File(sys.argv[1], "w") as f: f.create_dataset("x", data=x, chunks=(32, 8), compression="gzip"); f["y"] = y
+            """
+        let r = try TestSupport.run("/usr/bin/env", ["python3", "-c", script, root + "/c.h5"])
+        try #require(r.status == 0, "\(r.stderr)")
+        try ArrayCacheTests.withCache { cache in
+            for path in [root + "/npy", root + "/gz", root + "/plain", root + "/c.h5"] {
+                let weights = try [DataBacking.memory, .mapped].map { try Self.trainedWeights(path, backing: $0, runDir: root + "/run-\($0)") }
+                #expect(weights[0].count > 0 && weights[0].elementsEqual(weights[1]) { $0.bitPattern == $1.bitPattern }, "\(path)")
+            }
+            #expect(F.listing(cache).count == 2, "the gzip IDX and the HDF5 x converted: \(F.listing(cache))")
         }
-        #expect(weights[0].count > 0 && weights[0].elementsEqual(weights[1]) { $0.bitPattern == $1.bitPattern })
+    }
+
+    /// The weights after 12 AdamW steps of an 8-16-3 MLP on `path` read with `backing`.
+    static func trainedWeights(_ path: String, backing: DataBacking, runDir: String) throws -> [Float] {
+        let data = try TaskData.load(DataSpec(path: path), fit: fit, backing: backing)
+        guard case .classification(let train, _, _) = data, train.isMapped == (backing == .mapped) else {
+            Issue.record("\(path): not read \(backing)"); return []
+        }
+        let net = makeNetwork(.mlp(MLPConfig(inputs: 8, hidden: [16], classes: 3)), seed: 2)
+        var o = TrainingOptions()
+        o.batch_size = 16; o.steps = 12; o.eval_every = 6; o.checkpoint_every = 6; o.log_every = 6
+        try? FileManager.default.removeItem(atPath: runDir)
+        try FileManager.default.createDirectory(atPath: runDir, withIntermediateDirectories: true)
+        let t = Trainer(net: net, data: data, options: o, seed: 3, runDir: runDir, config: .null)
+        t.quiet = true
+        _ = try t.run(resume: false)
+        return net.params.names.flatMap { net.params[$0].array }
     }
 
     /// Truncated payloads, oversized or lying headers, a NaN, and x/y of different lengths: one error naming the file
