@@ -53,7 +53,11 @@ let package = Package(
         .target(name: "CondenseCore", dependencies: ["HDF5", "CBLAS", "CZlibSystem", "CInt8", .product(name: "Yams", package: "Yams"),
                                                     .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                                                     .product(name: "CSV", package: "CSV.swift"),
-                                                    .product(name: "Crypto", package: "swift-crypto")]),
+                                                    .product(name: "Crypto", package: "swift-crypto")],
+                // Built -Ounchecked: with plain -O, Swift 6.3.1 miscompiles text evaluation's error path (every
+                // `condense eval` of a GPT on text segfaulted in swift_retain of a garbage error register; the same
+                // source is correct in debug and -Ounchecked builds). See docs/PERFORMANCE.md, "Release-build flags".
+                swiftSettings: hotSwiftFlags),
 
         // One module per stage, each with one public entry point.
         .target(name: "Prune", dependencies: ["CondenseCore", "HDF5"]),
