@@ -3,9 +3,10 @@
 import Foundation
 import PackageDescription
 
-// Every module that reads outside bytes (files, configs, flags) keeps Swift's overflow and bounds checks in release
-// builds, so an unforeseen overflow traps instead of wrapping. Only Generate, which reads no file (it decodes a GPT
-// already loaded and validated), is built without them (-Ounchecked). The kernels themselves are C (CInt8, -O3) and
+// Modules that read outside bytes (files, configs, flags) keep Swift's overflow and bounds checks in release builds,
+// so an unforeseen overflow traps instead of wrapping. Generate, which reads no file (it decodes a GPT already loaded
+// and validated), is built without them (-Ounchecked), and so is CondenseCore, whose plain -O build Swift 6.3.1
+// miscompiles (see its target). The kernels themselves are C (CInt8, -O3) and
 // OpenBLAS. Measured side by side, checked CondenseCore/Prune/Distill/Quantize cost 0.4-1.4 % of a training step
 // (within the rounds' spread): docs/PERFORMANCE.md ("Release-build flags").
 // CONDENSE_CHECKED_BUILD=1 builds Generate with plain -O too, to measure the difference side by side.
