@@ -13,11 +13,7 @@ import TestSupport
 
     @Test func theTeacherCacheOnTwoRanksIsTheOneProcessCache() throws {
         let dir = TestSupport.tempDir("mpi-cache")
-        let student = dir.appendingPathComponent("s.h5").path, teacher = dir.appendingPathComponent("t.h5").path
-        try Fixture.writeTable(dir)
-        let linear = Architecture.mlp(MLPConfig(inputs: Fixture.inputs, hidden: [], classes: 10))
-        try makeNetwork(linear, seed: 1).modelFile().write(to: student)
-        try makeNetwork(linear, seed: 2).modelFile().write(to: teacher)
+        let (student, teacher, _) = try Fixture.studentAndTeacher(dir)
         let args = ["distill", student, "--teacher", teacher, "--alpha", "0.5", "--temperature", "2", "--cache-teacher",
                     "--steps", "20", "--batch-size", "32", "--warmup-steps", "0", "--eval-every", "0", "--eval-batches", "4",
                     "--data", dir.appendingPathComponent("x.npy").path, "--log-every", "1", "--seed", "7", "-o"]

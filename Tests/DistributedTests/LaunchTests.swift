@@ -10,10 +10,7 @@ import TestSupport
     @Test func oneProcessNeedsNoMPI() throws {
         let ldd = try TestSupport.run("/usr/bin/ldd", [TestSupport.condenseBinary])
         #expect(ldd.status == 0 && !ldd.stdout.contains("libmpi"), "\(ldd.stdout)")
-        let dir = TestSupport.tempDir("mpi-none")
-        let cfg = dir.appendingPathComponent("c.yaml")
-        try Fixture.writeTable(dir)
-        try Fixture.linearConfig(data: dir.appendingPathComponent("x.npy"), steps: 2).write(to: cfg, atomically: true, encoding: .utf8)
+        let (dir, cfg) = try Fixture.linearRun("mpi-none", steps: 2)
         // A library path where libmpi cannot be found changes nothing for one process.
         let r = try TestSupport.condense(["train", cfg.path, "-o", dir.appendingPathComponent("a.h5").path],
                                          environment: ["CONDENSE_LIBMPI": "/nonexistent/libmpi.so.40"])
@@ -26,10 +23,7 @@ import TestSupport
     }
 
     @Test func moreRanksThanTheGlobalBatchIsRefused() throws {
-        let dir = TestSupport.tempDir("mpi-np")
-        let cfg = dir.appendingPathComponent("c.yaml")
-        try Fixture.writeTable(dir)
-        try Fixture.linearConfig(data: dir.appendingPathComponent("x.npy"), steps: 2, batch: 2).write(to: cfg, atomically: true, encoding: .utf8)
+        let (dir, cfg) = try Fixture.linearRun("mpi-np", steps: 2, batch: 2)
         let r = try TestSupport.mpirun(3, ["train", cfg.path, "-o", dir.appendingPathComponent("a.h5").path], timeout: 60)
         #expect(r.status != 0 && r.status != 124, "ends with an error, not by the timeout: \(r.status)")
         #expect(errorLines(r.stderr) == ["condense: error: train: batch_size: expected at least one row per rank (≥ 3, the number of ranks), found 2"],

@@ -7,10 +7,7 @@ import TestSupport
 
 @Suite(.serialized) struct MPIReducerTests {
     @Test func oneTrainingStepOnTwoRanksEqualsOneProcess() throws {
-        let dir = TestSupport.tempDir("mpi-train-step")
-        let cfg = dir.appendingPathComponent("c.yaml")
-        try Fixture.writeTable(dir)
-        try Fixture.linearConfig(data: dir.appendingPathComponent("x.npy"), steps: 1).write(to: cfg, atomically: true, encoding: .utf8)
+        let (dir, cfg) = try Fixture.linearRun("mpi-train-step", steps: 1)
         let one = try TestSupport.condense(["train", cfg.path, "-o", dir.appendingPathComponent("a.h5").path])
         // Buckets of 256 floats: the 640-float weight is cut across three calls and the bias shares the last one.
         let two = try TestSupport.mpirun(2, ["train", cfg.path, "-o", dir.appendingPathComponent("b.h5").path], timeout: 90,
@@ -30,12 +27,7 @@ import TestSupport
 
     @Test func oneDistillationStepOnTwoRanksEqualsOneProcess() throws {
         let dir = TestSupport.tempDir("mpi-distill-step")
-        let student = dir.appendingPathComponent("s.h5").path, teacher = dir.appendingPathComponent("t.h5").path
-        try Fixture.writeTable(dir)
-        let linear = Architecture.mlp(MLPConfig(inputs: Fixture.inputs, hidden: [], classes: 10))
-        try makeNetwork(linear, seed: 1).modelFile().write(to: student)
-        let t = makeNetwork(linear, seed: 2).modelFile()
-        try t.write(to: teacher)
+        let (student, teacher, t) = try Fixture.studentAndTeacher(dir)
         let args = ["distill", student, "--teacher", teacher, "--alpha", "0.5", "--temperature", "2", "--steps", "1",
                     "--batch-size", "32", "--warmup-steps", "0", "--grad-clip", "0", "--eval-every", "0", "--eval-batches", "0",
                     "--data", dir.appendingPathComponent("x.npy").path,

@@ -9,10 +9,7 @@ import TestSupport
     static let steps = 50
 
     @Test func fiftyStepsOnTwoRanksStayWithinTheDerivedBound() throws {
-        let dir = TestSupport.tempDir("mpi-bound")
-        let cfg = dir.appendingPathComponent("c.yaml")
-        try Fixture.writeTable(dir)
-        try Fixture.linearConfig(data: dir.appendingPathComponent("x.npy"), steps: Self.steps).write(to: cfg, atomically: true, encoding: .utf8)
+        let (dir, cfg) = try Fixture.linearRun("mpi-bound", steps: Self.steps)
         let one = try TestSupport.condense(["train", cfg.path, "-o", dir.appendingPathComponent("a.h5").path])
         let two = try TestSupport.mpirun(2, ["train", cfg.path, "-o", dir.appendingPathComponent("b.h5").path], timeout: 90)
         try #require(one.status == 0, "\(one.stderr)")

@@ -9,10 +9,7 @@ import TestSupport
     static let steps = 150
 
     @Test func twoRanksMatchOneProcessAndResumeAcrossRankCounts() throws {
-        let dir = TestSupport.tempDir("mpi-resume")
-        let cfg = dir.appendingPathComponent("c.yaml")
-        try Fixture.writeTable(dir)
-        try Fixture.linearConfig(data: dir.appendingPathComponent("x.npy"), steps: Self.steps, checkpointEvery: 10).write(to: cfg, atomically: true, encoding: .utf8)
+        let (dir, cfg) = try Fixture.linearRun("mpi-resume", steps: Self.steps, checkpointEvery: 10)
         func out(_ n: String) -> String { dir.appendingPathComponent(n + ".h5").path }
         func log(_ n: String) -> URL { dir.appendingPathComponent(n + ".run/log.jsonl") }
 

@@ -40,6 +40,27 @@ enum Fixture {
         return d
     }
 
+    /// A temporary folder `label` with the table and its linear config `c.yaml` (`linearConfig`'s arguments).
+    static func linearRun(_ label: String, steps: Int, batch: Int = 32, checkpointEvery: Int = 0) throws -> (dir: URL, cfg: URL) {
+        let dir = TestSupport.tempDir(label), cfg = dir.appendingPathComponent("c.yaml")
+        try writeTable(dir)
+        try linearConfig(data: dir.appendingPathComponent("x.npy"), steps: steps, batch: batch, checkpointEvery: checkpointEvery)
+            .write(to: cfg, atomically: true, encoding: .utf8)
+        return (dir, cfg)
+    }
+
+    /// The table in `dir`, and two linear classifiers on it written as `s.h5` (student, seed 1) and `t.h5` (teacher,
+    /// seed 2); returns their paths and the teacher's file.
+    static func studentAndTeacher(_ dir: URL) throws -> (student: String, teacher: String, teacherFile: ModelFile) {
+        let student = dir.appendingPathComponent("s.h5").path, teacher = dir.appendingPathComponent("t.h5").path
+        try writeTable(dir)
+        let linear = Architecture.mlp(MLPConfig(inputs: inputs, hidden: [], classes: 10))
+        try makeNetwork(linear, seed: 1).modelFile().write(to: student)
+        let t = makeNetwork(linear, seed: 2).modelFile()
+        try t.write(to: teacher)
+        return (student, teacher, t)
+    }
+
     /// A linear softmax classifier (no hidden layer) on the table in `data`: every gradient element's terms are
     /// bounded (below), which makes the one-step bound tight. grad_clip 0 and warmup 0 keep the first step a plain
     /// AdamW step.
