@@ -162,13 +162,7 @@ import TestSupport
     /// quarter of the floats a whole read holds over a 600-image pair.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time")))
     func aGzipIDXPairLargerThanTheMemoryLimitIsConvertedAndTrains() throws {
-        try withRun("streaming-idx", config: Self.mlpConfig) { dir, cfg in
-            let big = try pythonData(dir.appendingPathComponent("big"), kind: "idx", rows: 30_000)
-            let small = try pythonData(dir.appendingPathComponent("small"), kind: "idx", rows: 600)
-            let env = ["CONDENSE_MEMORY_LIMIT": "\(32 << 20)", "CONDENSE_CACHE_DIR": dir.appendingPathComponent("cache").path]
-            let (a, b, seconds) = try expectBounded(cfg, dir: dir, small: small, big: big, capBytes: 30_000 * 784 * 4 / 4, environment: env)
-            print("streaming: peak RSS \(a) KiB (600 gzip IDX images) vs \(b) KiB (30,000, converted and mapped), \(String(format: "%.1f", seconds)) s")
-        }
+        try convertedAndTrained(kind: "idx", rows: 30_000, features: 784, what: ("600 gzip IDX images", "30,000"))
     }
 
     /// A chunked, gzip-compressed HDF5 x of 60,000 × 300 float32 (72 MB) under a 32 MiB memory limit: converted in
@@ -176,12 +170,18 @@ import TestSupport
     /// of the floats over a 600-row file.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time")))
     func aChunkedHDF5LargerThanTheMemoryLimitIsConvertedAndTrains() throws {
-        try withRun("streaming-h5", config: Self.mlpConfig) { dir, cfg in
-            let big = try pythonData(dir.appendingPathComponent("big"), kind: "h5", rows: 60_000)
-            let small = try pythonData(dir.appendingPathComponent("small"), kind: "h5", rows: 600)
+        try convertedAndTrained(kind: "h5", rows: 60_000, features: 300, what: ("600-row chunked HDF5", "60,000 rows"))
+    }
+
+    /// A 600-row and a `rows`-row data set of `kind` under a 32 MiB limit with a private cache: the big run's growth
+    /// is capped at a quarter of the floats a whole read would hold.
+    private func convertedAndTrained(kind: String, rows: Int, features: Int, what: (small: String, big: String)) throws {
+        try withRun("streaming-\(kind)", config: Self.mlpConfig) { dir, cfg in
+            let big = try pythonData(dir.appendingPathComponent("big"), kind: kind, rows: rows)
+            let small = try pythonData(dir.appendingPathComponent("small"), kind: kind, rows: 600)
             let env = ["CONDENSE_MEMORY_LIMIT": "\(32 << 20)", "CONDENSE_CACHE_DIR": dir.appendingPathComponent("cache").path]
-            let (a, b, seconds) = try expectBounded(cfg, dir: dir, small: small, big: big, capBytes: 60_000 * 300 * 4 / 4, environment: env)
-            print("streaming: peak RSS \(a) KiB (600-row chunked HDF5) vs \(b) KiB (60,000 rows, converted and mapped), \(String(format: "%.1f", seconds)) s")
+            let (a, b, seconds) = try expectBounded(cfg, dir: dir, small: small, big: big, capBytes: rows * features * 4 / 4, environment: env)
+            print("streaming: peak RSS \(a) KiB (\(what.small)) vs \(b) KiB (\(what.big), converted and mapped), \(String(format: "%.1f", seconds)) s")
         }
     }
 }
