@@ -66,6 +66,10 @@ public enum LabeledSplits {
             throw DataError(r.source, expected: "\(raw.train.features) features (as the training split has)", found: "\(r.features)")
         }
         let maxLabel = all.flatMap(\.y).filter { $0.isFinite }.max() ?? 0
+        // A label past Int32 is no class index (and Int(1e300) would trap): refused before any conversion.
+        if classes == nil, maxLabel >= Double(Int32.max) {
+            throw DataError(raw.train.labelSource, expected: "class labels below \(Int32.max)", found: "label \(maxLabel)")
+        }
         let k = classes ?? max(Int(maxLabel) + 1, 1)
         var labels: [[Int32]] = []
         for r in all { labels.append(try checkLabels(r, classes: k, fromModel: classes != nil)) }
@@ -108,7 +112,7 @@ public enum LabeledSplits {
             }
             guard v >= 0, v < Double(classes) else {
                 let why = fromModel ? "the model's \(classes) classes" : "labels from 0"
-                throw DataError(r.labelSource, expected: "labels in 0..<\(classes) (\(why))", found: "label \(Int(v)) at row \(i)")
+                throw DataError(r.labelSource, expected: "labels in 0..<\(classes) (\(why))", found: "label \(v.magnitude < 1e15 ? String(Int64(v)) : String(v)) at row \(i)")
             }
             out[i] = Int32(v)
         }
