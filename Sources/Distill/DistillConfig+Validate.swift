@@ -10,8 +10,10 @@ extension DistillConfig {
         ("hard_mix", .hard), ("hard_temperature", .hard),
         ("prompt_length", .sequence), ("continuation_length", .sequence), ("samples_per_prompt", .sequence),
         ("transfer_tokens", .sequence), ("generate_temperature", .sequence), ("generate_top_p", .sequence),
-        ("transfer_set", .sequence),
+        ("transfer_set", .sequence), ("best_of", .sequence), ("best_of_script", .sequence),
     ]
+
+    static let bestOfScores = ["teacher", "student", "script"]
 
     /// Checks every value; errors name the option, what was expected and what was found.
     public func validate() throws {
@@ -42,6 +44,10 @@ extension DistillConfig {
         try need(transfer_tokens >= 1 && transfer_tokens <= 100_000_000, "transfer_tokens", "a token budget in 1...100000000", transfer_tokens)
         try need(generate_temperature > 0 && generate_temperature.isFinite, "generate_temperature", "a number > 0", generate_temperature)
         try need(generate_top_p > 0 && generate_top_p <= 1, "generate_top_p", "a number in (0, 1]", generate_top_p)
+        try need(Self.bestOfScores.contains(best_of), "best_of", Self.bestOfScores.joined(separator: ", "), "\"\(best_of)\"")
+        try need((best_of == "script") == !best_of_script.isEmpty, "best_of_script",
+                 best_of == "script" ? "the path of the scoring executable (best_of is script)" : "no script unless best_of is script",
+                 best_of_script.isEmpty ? "none" : "\"\(best_of_script)\"")
         try need(!(method == .sequence && (augment || cache_teacher)), "method",
                  "soft or hard with --augment or --cache-teacher (the sequence method trains on the teacher's text, with no teacher outputs per batch)",
                  method.rawValue)

@@ -91,8 +91,15 @@ public struct DistillConfig: Codable, Equatable, Sendable {
     public var prompt_length = 16
     /// sequence: tokens the teacher writes after each prompt (prompt + continuation ≤ the block sizes).
     public var continuation_length = 48
-    /// sequence: samples per prompt, N ≥ 1; the best by the teacher's length-normalised log-likelihood is kept.
+    /// sequence: samples per prompt, N ≥ 1; the best by `best_of`'s score is kept.
     public var samples_per_prompt = 4
+    /// sequence: the score that picks the best of N: "teacher" (its mean log-likelihood per continuation token),
+    /// "student" (the student's, before training: the sample it already finds most likely) or "script"
+    /// (`best_of_script` prints one score per candidate; higher is better).
+    public var best_of = "teacher"
+    /// sequence, best_of script: an executable run as `SCRIPT CANDIDATES.jsonl`, each line {"prompt": …, "continuation": …};
+    /// it prints one finite number per candidate, in order, on stdout.
+    public var best_of_script = ""
     /// sequence: the token budget of the kept continuations (prompts = ⌈budget / continuation_length⌉).
     public var transfer_tokens = 32_768
     /// sequence: the teacher's sampling temperature (> 0) and top-p (in (0, 1]).

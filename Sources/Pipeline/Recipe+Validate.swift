@@ -106,6 +106,7 @@ extension Recipe {
         try need(c.train.warmup_steps >= 0, "distill.train.warmup_steps", "≥ 0", c.train.warmup_steps)
         try need(c.train.eval_every >= 0, "distill.train.eval_every", "≥ 0", c.train.eval_every)
         try need(c.train.eval_batches >= 0, "distill.train.eval_batches", "≥ 0", c.train.eval_batches)
+        try need(c.train.patience >= 0, "distill.train.patience", "≥ 0", c.train.patience)
         try need(c.train.checkpoint_every >= 0, "distill.train.checkpoint_every", "≥ 0", c.train.checkpoint_every)
         try need(c.train.log_every >= 1, "distill.train.log_every", "≥ 1", c.train.log_every)
     }

@@ -44,8 +44,12 @@ struct DistillCommand: ParsableCommand {
     var promptLength: Int?
     @Option(help: "sequence: tokens the teacher writes after each prompt.")
     var continuationLength: Int?
-    @Option(name: .customLong("samples-per-prompt"), help: "sequence: N samples per prompt; the best by the teacher's mean log-likelihood is kept.")
+    @Option(name: .customLong("samples-per-prompt"), help: "sequence: N samples per prompt; the best by --best-of's score is kept.")
     var samplesPerPrompt: Int?
+    @Option(help: "sequence: the best-of-N score: teacher (its mean log-likelihood per token), student (the student's, before training) or script (--best-of-script).")
+    var bestOf: String?
+    @Option(help: "sequence, --best-of script: an executable run as SCRIPT CANDIDATES.jsonl (lines {\"prompt\", \"continuation\"}) that prints one score per line; higher is better.")
+    var bestOfScript: String?
     @Option(help: "sequence: token budget of the kept continuations.")
     var transferTokens: Int?
     @Option(help: "sequence: the teacher's sampling temperature (> 0).")
@@ -95,7 +99,8 @@ struct DistillCommand: ParsableCommand {
          ("--prompt-length", promptLength != nil, .sequence), ("--continuation-length", continuationLength != nil, .sequence),
          ("--samples-per-prompt", samplesPerPrompt != nil, .sequence), ("--transfer-tokens", transferTokens != nil, .sequence),
          ("--generate-temperature", generateTemperature != nil, .sequence), ("--generate-top-p", generateTopP != nil, .sequence),
-         ("--transfer-set", transferSet != nil, .sequence)]
+         ("--transfer-set", transferSet != nil, .sequence), ("--best-of", bestOf != nil, .sequence),
+         ("--best-of-script", bestOfScript != nil, .sequence)]
     }
 
     func config() throws -> DistillConfig {
@@ -117,6 +122,8 @@ struct DistillCommand: ParsableCommand {
         if let v = generateTemperature { c.generate_temperature = v }
         if let v = generateTopP { c.generate_top_p = v }
         if let v = transferSet { c.transfer_set = v }
+        if let v = bestOf { c.best_of = v }
+        if let v = bestOfScript { c.best_of_script = v; if bestOf == nil { c.best_of = "script" } }
         if let w = teacherWeights { c.teacher_weights = try numbers(w, "teacher-weights") }
         if let v = searchShare { c.search_share = v }
         if let v = searchEta { c.search_eta = v }

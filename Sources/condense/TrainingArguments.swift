@@ -14,6 +14,7 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Global gradient-norm clip (0 disables it).") var gradClip: Double?
     @Option(help: "Evaluate on the validation split every N steps.") var evalEvery: Int?
     @Option(help: "Validation batches per evaluation (0 = all).") var evalBatches: Int?
+    @Option(help: "Stop once N evaluations in a row have not improved the best validation metric (0 = train the whole budget).") var patience: Int?
     @Option(help: "Checkpoint every N steps.") var checkpointEvery: Int?
     @Option(help: "Log the train loss every N steps.") var logEvery: Int?
     @Option(help: "Random seed.") var seed: UInt64?
@@ -30,6 +31,7 @@ struct TrainingArguments: ParsableArguments {
         if let v = gradClip { o.grad_clip = v }
         if let v = evalEvery { o.eval_every = v }
         if let v = evalBatches { o.eval_batches = v }
+        if let v = patience { o.patience = v }
         if let v = checkpointEvery { o.checkpoint_every = v }
         if let v = logEvery { o.log_every = v }
     }

@@ -52,7 +52,7 @@ extension TrainingOptions {
         try SizeLimits.check(epochs, 0...SizeLimits.maxEpochs, prefix + "epochs", fail)
         try SizeLimits.check(grad_accum, 1...SizeLimits.maxGradAccum, prefix + "grad_accum", fail)
         for (k, v) in [("warmup_steps", warmup_steps), ("eval_every", eval_every), ("checkpoint_every", checkpoint_every),
-                       ("log_every", log_every)] {
+                       ("log_every", log_every), ("patience", patience)] {
             try SizeLimits.check(v, 0...SizeLimits.maxSteps, prefix + k, fail)
         }
         try SizeLimits.check(eval_batches, 0...SizeLimits.maxBatches, prefix + "eval_batches", fail)

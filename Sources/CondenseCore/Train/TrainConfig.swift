@@ -21,6 +21,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var eval_every = 250
     /// Batches per evaluation; 0 walks the whole validation split.
     public var eval_batches = 0
+    /// Early stopping: end the run once this many evaluations in a row have not improved the best validation metric
+    /// (best.h5 keeps the best model); 0 trains for the whole budget.
+    public var patience = 0
     public var checkpoint_every = 250
     public var log_every = 10
 
@@ -121,6 +124,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try need(t.grad_clip >= 0, "train.grad_clip", "≥ 0 (0 disables clipping)", t.grad_clip)
         try need(t.eval_every >= 0, "train.eval_every", "≥ 0", t.eval_every)
         try need(t.eval_batches >= 0, "train.eval_batches", "≥ 0", t.eval_batches)
+        try need(t.patience >= 0, "train.patience", "≥ 0 (0 trains the whole budget)", t.patience)
+        try need(t.patience == 0 || t.eval_every > 0, "train.patience", "0 when train.eval_every is 0 (early stopping needs evaluations)", t.patience)
         try need(t.checkpoint_every >= 0, "train.checkpoint_every", "≥ 0", t.checkpoint_every)
         try need(t.log_every >= 1, "train.log_every", "≥ 1", t.log_every)
         try checkLimits(doc)

@@ -29,12 +29,17 @@ extension Trainer {
         s.state.step = done
         let rate = Double(s.batches.unitsPerBatch * options.grad_accum) / max(Date().timeIntervalSince(t0), 1e-9)
         var point = CurvePoint(step: done, train_loss: loss, lr: lr, val_loss: nil, val_metric: nil)
-        let isLast = done == s.total
-        if (options.eval_every > 0 && done % options.eval_every == 0) || isLast { try evaluateNow(s, into: &point) }
-        if done % options.log_every == 0 || point.val_loss != nil || isLast {
+        let atBudget = done == s.total
+        if (options.eval_every > 0 && done % options.eval_every == 0) || atBudget { try evaluateNow(s, into: &point) }
+        if done % options.log_every == 0 || point.val_loss != nil || atBudget {
             s.state.curve.append(point)
             if reducer.isWriter { try appendLog(point, grad: norm) }
         }
+        let stopped = !atBudget && point.val_loss != nil && stoppedEarly(s.state)
+        if stopped {
+            s.progress.note("step \(done): \(options.patience) evaluations without a better validation metric than step \(s.state.bestStep ?? 0); stopping early")
+        }
+        let isLast = atBudget || stopped
         s.progress.update(step: done, loss: loss, rate: rate, log: done % options.log_every == 0)
         if (options.checkpoint_every > 0 && done % options.checkpoint_every == 0) || isLast {
             s.state.sampler = s.batches.state

@@ -47,6 +47,8 @@ public final class Trainer {
         public var seen: Int
         /// Whether a checkpoint was resumed.
         public var resumed: Bool
+        /// Whether `patience` ended the run before its budget.
+        public var stoppedEarly = false
     }
 
     /// Total optimizer steps for the configured budget.
@@ -64,7 +66,14 @@ public final class Trainer {
 
     /// Optimizer steps completed, and whether the budget is spent (both valid after `start`).
     public var currentStep: Int { session?.state.step ?? 0 }
-    public var isFinished: Bool { session.map { $0.state.step >= $0.total } ?? false }
+    public var isFinished: Bool { session.map { $0.state.step >= $0.total || stoppedEarly($0.state) } ?? false }
+
+    /// Whether the last `patience` evaluations all came after the best one (read from the checkpointed curve, so a
+    /// resumed run that had stopped stays stopped).
+    func stoppedEarly(_ state: TrainState) -> Bool {
+        guard options.patience > 0, let best = state.bestStep else { return false }
+        return state.curve.filter { $0.val_loss != nil && $0.step > best }.count >= options.patience
+    }
 
     /// Opens the run: a fresh one, or (with `resume`) its checkpoint, which must have the same config. With several
     /// ranks, every rank opens it and they agree on the outcome: one rank's failure is every rank's error.
@@ -112,9 +121,10 @@ public final class Trainer {
     /// The run's outcome after the last step.
     public func result() -> Result {
         guard let s = session else { preconditionFailure("Trainer.result() before start(resume:)") }
-        return Result(steps: s.total, curve: s.state.curve, best: s.bestEval ?? s.lastEval, bestStep: s.state.bestStep,
+        return Result(steps: s.state.step, curve: s.state.curve, best: s.bestEval ?? s.lastEval, bestStep: s.state.bestStep,
                       last: s.lastEval, seconds: s.elapsedBefore + Date().timeIntervalSince(s.runStart),
-                      seen: s.total * options.grad_accum * s.batches.unitsPerBatch, resumed: s.resumed)
+                      seen: s.state.step * options.grad_accum * s.batches.unitsPerBatch, resumed: s.resumed,
+                      stoppedEarly: s.state.step < s.total)
     }
 
     private func makeOptimizer(_ p: ParameterStore) -> AdamW {

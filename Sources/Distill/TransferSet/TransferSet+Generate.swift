@@ -1,6 +1,6 @@
 // TransferSet+Generate: the teacher writes the transfer set: prompts drawn from the training split, N sampled
-// continuations each on the Generate module's KV-cache engine, the best kept by the teacher's length-normalised
-// log-likelihood.
+// continuations each on the Generate module's KV-cache engine, the best of each prompt kept by a score (by default
+// the teacher's length-normalised log-likelihood; BestOfScore).
 import CondenseCore
 import Foundation
 import Generate
@@ -14,18 +14,20 @@ struct TransferPlan: Codable, Equatable {
     var temperature: Double
     var topP: Double
     var seed: UInt64
+    var bestOf: String
 
     init(_ c: DistillConfig) {
         promptLength = c.prompt_length; continuationLength = c.continuation_length; samples = c.samples_per_prompt
         prompts = (c.transfer_tokens + c.continuation_length - 1) / c.continuation_length
-        temperature = c.generate_temperature; topP = c.generate_top_p; seed = c.seed
+        temperature = c.generate_temperature; topP = c.generate_top_p; seed = c.seed; bestOf = c.best_of
     }
 
     var length: Int { promptLength + continuationLength }
 
-    /// The transfer set's key: FNV-1a 64 over the teacher's digest, the training tokens and this plan.
-    func key(teacher: String, train: TokenSequence) throws -> String {
-        var h = Array(teacher.utf8).withUnsafeBytes { fnv1a($0) }
+    /// The transfer set's key: FNV-1a 64 over the teacher's digest, the scorer's identity, the training tokens and
+    /// this plan.
+    func key(teacher: String, scorer: String, train: TokenSequence) throws -> String {
+        var h = Array((teacher + "\n" + scorer).utf8).withUnsafeBytes { fnv1a($0) }
         try train.forEachChunk { h = fnv1a(UnsafeRawBufferPointer($0), h) }  // FNV-1a is byte-sequential: chunks chain
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys  // the same bytes in every process
@@ -37,9 +39,9 @@ struct TransferPlan: Codable, Equatable {
 
 extension TransferSet {
     /// Generates the set: prompt i starts at a seeded position of `train`; sample j of a prompt is drawn from member
-    /// j mod M of `writers` (the teachers' GPTs); every candidate is scored by `scorer` (the teacher, or the
-    /// ensemble's mixture) and the best of each prompt kept.
-    static func generate(writers: [GPT], scorer: Teacher, train: TokenSequence, plan: TransferPlan, key: String) throws -> TransferSet {
+    /// j mod M of `writers` (the teachers' GPTs); every candidate is scored by `scorer` and the best of each prompt
+    /// kept.
+    static func generate(writers: [GPT], scorer: BestOfScore, train: TokenSequence, plan: TransferPlan, key: String) throws -> TransferSet {
         let (p, n) = (plan.promptLength, plan.samples)
         guard train.count > plan.length else {
             throw FormatError(file: "distill", path: "prompt_length",
@@ -66,7 +68,8 @@ extension TransferSet {
                 for (b, g) in ids.enumerated() { candidates[g] = prompts[g / n] + r.ids[b] }
             }
         }
-        let scores = try score(candidates, scorer: scorer, promptLength: p)
+        let scores = try scorer.scores(candidates, promptLength: p)
+        guard scores.count == candidates.count else { preconditionFailure("one score per candidate") }
         var tokens: [Int32] = [], kept: [Double] = []
         for i in 0..<plan.prompts {
             let best = bestOfN(Array(scores[(i * n)..<((i + 1) * n)]))

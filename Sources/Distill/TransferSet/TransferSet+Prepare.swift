@@ -11,7 +11,8 @@ public struct TransferSummary: Codable, Sendable {
     public var sequences: Int
     public var length: Int
     public var prompt_length: Int
-    /// The kept sequences' mean score (the teacher's mean log-likelihood per continuation token); nil for a text.
+    /// The kept sequences' mean best-of-N score (by default the teacher's mean log-likelihood per continuation
+    /// token); nil for a text.
     public var mean_score: Double?
     public var seconds: Double
 }
@@ -46,7 +47,8 @@ extension TransferSet {
             let set = try TransferSet.text(c.transfer_set, vocabulary: corpus.vocabulary, length: plan.length)
             return (set, summary(set, path: c.transfer_set, origin: "text", t0))
         }
-        let path = dir + "/transfer-set.h5", key = try plan.key(teacher: scorer.digest, train: corpus.train)
+        let (best, identity) = try bestOfScore(c, teacher: scorer, student: student, vocabulary: corpus.vocabulary, dir: dir)
+        let path = dir + "/transfer-set.h5", key = try plan.key(teacher: scorer.digest, scorer: identity, train: corpus.train)
         let found = try reducer.onWriter { () -> TransferSet? in
             guard FileManager.default.fileExists(atPath: path) else { return nil }
             return try TransferSet.read(path, key: key, vocab: scorer.outputs)
@@ -54,7 +56,7 @@ extension TransferSet {
         let reused = try reducer.writersChoice(found == nil ? 0 : 1) == 1
         let made = reused ? nil : try reducer.onWriter { () -> TransferSet in
             let writers = teachers.map { makeNetwork($0) as! GPT }
-            let set = try generate(writers: writers, scorer: scorer, train: corpus.train, plan: plan, key: key)
+            let set = try generate(writers: writers, scorer: best, train: corpus.train, plan: plan, key: key)
             try set.write(to: path)
             return set
         }
@@ -70,6 +72,25 @@ extension TransferSet {
         let sha = try reducer.together { try fileSHA256(path) }
         try reducer.sameOnEveryRank(sha, what: "the transfer set \(path)")
         return (set, summary(set, path: path, origin: reused ? "reused" : "generated", t0))
+    }
+
+    /// The best-of-N score the config names, and its identity for the set's key (so that another student, or an
+    /// edited script, makes a new set): "" for the teacher, the student's digest, or the script's path and SHA-256.
+    private static func bestOfScore(_ c: DistillConfig, teacher: Teacher, student: ModelFile, vocabulary: Vocabulary,
+                                    dir: String) throws -> (BestOfScore, String) {
+        switch c.best_of {
+        case "student":
+            let s = OnlineTeacher(student)
+            return (.likelihood(s), "student " + s.digest)
+        case "script":
+            let path = c.best_of_script
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw ConfigError("distill", key: "best_of_script", expected: "a readable executable", found: "\"\(path)\" (no such file, or unreadable)")
+            }
+            return (.script(path: path, vocabulary: vocabulary, workDir: dir), "script \(path) " + (try fileSHA256(path)))
+        default:
+            return (.likelihood(teacher), "")
+        }
     }
 
     private static func summary(_ s: TransferSet, path: String, origin: String, _ t0: Date) -> TransferSummary {
