@@ -16,7 +16,10 @@ extension DistillPlan {
                                             "gap_recovered": d.gap_recovered.map { .number($0) } ?? .null,
                                             "method": .string(config.method.rawValue),
                                             "seen": .number(Double(d.seen)), "seconds": .number(wall)]
-        if let c = d.chosen { metrics["alpha"] = .number(c.alpha); metrics["temperature"] = .number(c.temperature) }
+        if let c = d.chosen {
+            if let m = c.hard_mix { metrics["hard_mix"] = .number(m) }
+            else { metrics["alpha"] = .number(c.alpha); metrics["temperature"] = .number(c.temperature) }
+        }
         if let b = baseline?.0.val { metrics["baseline_val"] = .number(b.metric) }
         out.history = student.history + [HistoryRecord(stage: "distill", config: finalJSON, paramsBefore: student.parameterCount,
                                                        paramsAfter: out.parameterCount, metrics: .object(metrics), seed: config.seed).json]
@@ -43,7 +46,7 @@ extension DistillPlan {
             seen_unit: data.metricKind == .accuracy ? "examples" : "tokens", teacher_seconds: teacher.usage.seconds,
             run_dir: dir, curve: final.curve)
         d.gap_recovered = abs(gap) > 1e-12 ? (after.metric - before.metric) / gap : nil
-        d.chosen = method.searches ? search.winner : nil
+        d.chosen = method.searches(config) ? search.winner : nil
         d.search.candidates = method.candidates(config).count
         d.search.eta = config.search_eta
         d.baseline = baseline?.0
@@ -51,7 +54,9 @@ extension DistillPlan {
         d.cache = cacheSummary()
         d.hidden = try hiddenSummary()
         d.transfer = transfer
-        if config.method == .hard { d.hard = .init(mix: config.hard_mix, temperature: config.hard_temperature) }
+        if config.method == .hard {
+            d.hard = .init(mix: search.winner.hard_mix ?? config.hard_mix.value ?? 0, temperature: config.hard_temperature)
+        }
         return d
     }
 

@@ -16,7 +16,7 @@ extension DistillPlan {
             },
             train: { c, steps, rung in try searchCandidate(c, steps: steps, rung: rung) })
         if !result.rows.isEmpty {
-            log("search: chose α=\(result.winner.alpha), T=\(result.winner.temperature) (\(result.steps) steps)")
+            log("search: chose \(result.winner) (\(result.steps) steps)")
         }
         return result
     }
@@ -27,7 +27,7 @@ extension DistillPlan {
         var o = options(steps: steps)
         o.eval_every = 0; o.checkpoint_every = 0; o.log_every = max(steps, 1)
         o.warmup_steps = min(o.warmup_steps, steps / 5)
-        let runDir = dir + "/search/r\(rung)-a\(c.alpha)-t\(c.temperature)"
+        let runDir = dir + "/search/r\(rung)-\(c.slug)"
         let reducer = run.reducer
         // Removed by rank 0 inside a collective, so no rank looks for a stale checkpoint while it goes.
         try reducer.together { if reducer.isWriter { try? FileManager.default.removeItem(atPath: runDir) } }
@@ -35,14 +35,14 @@ extension DistillPlan {
                                  runDir: runDir, resolved: resolved, resume: false, quiet: true, method: method, reducer: reducer)
         try reducer.together { if reducer.isWriter { try? FileManager.default.removeItem(atPath: runDir) } }
         let e = r.last!
-        log(String(format: "search rung %d: α=%g T=%g, %d steps: val %@ %.4f (loss %.4f)", rung, c.alpha, c.temperature, steps,
+        log(String(format: "search rung %d: %@, %d steps: val %@ %.4f (loss %.4f)", rung, c.description, steps,
                    data.metricKind.rawValue, e.metric, e.loss))
         return (e, Date().timeIntervalSince(t0))
     }
 
     /// The resolved config the final run is checked against on resume: the config plus the searched choice.
     func finalConfig(_ win: Candidate) throws -> JSONValue {
-        guard method.searches, case .object(var m) = resolved else { return resolved }
+        guard method.searches(config), case .object(var m) = resolved else { return resolved }
         m["chosen"] = try JSONValue(encoding: win)
         return .object(m)
     }

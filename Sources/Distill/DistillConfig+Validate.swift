@@ -7,7 +7,7 @@ extension DistillConfig {
     static let methodKeys: [(key: String, method: DistillMethodName)] = [
         ("alpha", .soft), ("temperature", .soft), ("divergence", .soft), ("jsd_beta", .soft), ("alpha_grid", .soft),
         ("temperature_grid", .soft), ("hidden_loss", .soft), ("hidden_weight", .soft), ("hidden_map", .soft),
-        ("hard_mix", .hard), ("hard_temperature", .hard),
+        ("hard_mix", .hard), ("hard_mix_grid", .hard), ("hard_temperature", .hard),
         ("prompt_length", .sequence), ("continuation_length", .sequence), ("samples_per_prompt", .sequence),
         ("transfer_tokens", .sequence), ("generate_temperature", .sequence), ("generate_top_p", .sequence),
         ("transfer_set", .sequence), ("best_of", .sequence), ("best_of_script", .sequence),
@@ -35,7 +35,8 @@ extension DistillConfig {
         try need(cache_top_k >= -1, "cache_top_k", "-1 (auto), 0 (full distributions) or k > 0", cache_top_k)
         try need(hidden_weight >= 0 && hidden_weight.isFinite, "hidden_weight", "a number ≥ 0", hidden_weight)
         try need(hidden_map.allSatisfy { $0 >= -1 }, "hidden_map", "teacher block indices (or -1 for none)", hidden_map)
-        try need(hard_mix >= 0 && hard_mix <= 1, "hard_mix", "a weight in [0, 1]", hard_mix)
+        if let m = hard_mix.value { try need(m >= 0 && m <= 1, "hard_mix", "\"auto\" or a weight in [0, 1]", m) }
+        try need(!hard_mix_grid.isEmpty && hard_mix_grid.allSatisfy { $0 >= 0 && $0 <= 1 }, "hard_mix_grid", "weights in [0, 1]", hard_mix_grid)
         try need(hard_temperature >= 0 && hard_temperature.isFinite, "hard_temperature", "a number ≥ 0 (0: the top-1 token)", hard_temperature)
         try need(prompt_length >= 1, "prompt_length", "≥ 1", prompt_length)
         try need(continuation_length >= 1, "continuation_length", "≥ 1", continuation_length)
@@ -58,7 +59,7 @@ extension DistillConfig {
         try need(!(augment && cache_teacher), "cache_teacher",
                  "no cache with --augment (--cache-teacher cannot be combined with --augment: the teacher must label each augmented input on the fly, so cached outputs do not apply)",
                  "both")
-        try need(!(augment && method == .hard && hard_mix > 0), "hard_mix",
+        try need(!(augment && method == .hard && hard_mix != .fixed(0)), "hard_mix",
                  "0 with --augment (mixup already blends two labels per example)", hard_mix)
         let t = train
         try t.checkLimits(prefix: "") { key, expected, found in ConfigError("distill", key: key, expected: expected, found: "\(found)") }

@@ -82,8 +82,11 @@ public struct DistillConfig: Codable, Equatable, Sendable {
     /// Teacher block matched to each student block (the residual stream after the block), −1 for none;
     /// [] = evenly spaced: student block i ↔ teacher block round((i+1)·L_t/L_s) − 1.
     public var hidden_map: [Int] = []
-    /// hard: the weight of the ground-truth label in the target, in [0, 1]: λ·onehot(y) + (1−λ)·onehot(teacher's).
-    public var hard_mix = 0.0
+    /// hard: the weight of the ground-truth label in the target, in [0, 1]: λ·onehot(y) + (1−λ)·onehot(teacher's);
+    /// "auto" searches `hard_mix_grid` on the validation split.
+    public var hard_mix: Tuned = .fixed(0)
+    /// hard, hard_mix auto: the weights searched.
+    public var hard_mix_grid: [Double] = [0, 0.25, 0.5, 0.75]
     /// hard, text: the temperature at which the teacher's token is sampled (seeded); 0 takes its top-1. Images
     /// always take the top-1 class.
     public var hard_temperature = 1.0
@@ -165,9 +168,16 @@ public enum HiddenLossKind: String, Codable, CaseIterable, Sendable {
     case mse
 }
 
-/// One (α, T) setting of the search.
+/// One setting of the search: (α, T) for the soft method, the label mix for the hard one.
 public struct Candidate: Codable, Equatable, Hashable, Sendable, CustomStringConvertible {
     public var alpha: Double
     public var temperature: Double
-    public var description: String { "α=\(alpha) T=\(temperature)" }
+    /// hard: the ground-truth weight λ searched (nil: the config's hard_mix).
+    public var hard_mix: Double?
+    public init(alpha: Double, temperature: Double, hard_mix: Double? = nil) {
+        self.alpha = alpha; self.temperature = temperature; self.hard_mix = hard_mix
+    }
+    public var description: String { hard_mix.map { "λ=\($0)" } ?? "α=\(alpha) T=\(temperature)" }
+    /// A folder-name form of the setting.
+    var slug: String { hard_mix.map { "m\($0)" } ?? "a\(alpha)-t\(temperature)" }
 }

@@ -7,12 +7,16 @@ public struct SweepRow: Codable, Equatable, Sendable {
     public var rung: Int
     public var alpha: Double
     public var temperature: Double
+    /// hard: the label mix tried (nil for the soft method's (α, T)).
+    public var hard_mix: Double?
     public var steps: Int
     public var val_metric: Double
     public var val_loss: Double
     public var seconds: Double
     /// Whether it went on to the next rung (or, at the last rung, won).
     public var kept: Bool
+
+    public var candidate: Candidate { Candidate(alpha: alpha, temperature: temperature, hard_mix: hard_mix) }
 }
 
 public struct SearchResult: Codable, Equatable, Sendable {
@@ -41,7 +45,7 @@ func rung0Steps(_ sizes: [Int], eta: Int, budget: Int) -> Int {
 }
 
 /// Trains candidates from the student's initial weights for each rung's budget, scores them on the validation
-/// split, keeps the best 1/η (α = 0 always kept, so the winner is never worse on validation than the task loss
+/// split, keeps the best 1/η (the soft method's α = 0 always kept, so the winner is never worse on validation than the task loss
 /// alone), and returns the winner. `train` runs one candidate for a number of steps and returns its val result.
 /// Results already in `done` (from an interrupted run) are reused; `record` is called after each candidate.
 func successiveHalving(_ candidates: [Candidate], eta: Int, budget: Int, metric: MetricKind,
@@ -62,11 +66,11 @@ func successiveHalving(_ candidates: [Candidate], eta: Int, budget: Int, metric:
     for (rung, _) in sizes.enumerated() {
         var scored: [(Candidate, SweepRow)] = []
         for c in alive {
-            if let prior = done.first(where: { $0.rung == rung && $0.alpha == c.alpha && $0.temperature == c.temperature }) {
+            if let prior = done.first(where: { $0.rung == rung && $0.candidate == c }) {
                 scored.append((c, prior)); rows.append(prior)
             } else {
                 let (e, secs) = try train(c, b, rung)
-                let row = SweepRow(rung: rung, alpha: c.alpha, temperature: c.temperature, steps: b, val_metric: e.metric,
+                let row = SweepRow(rung: rung, alpha: c.alpha, temperature: c.temperature, hard_mix: c.hard_mix, steps: b, val_metric: e.metric,
                                    val_loss: e.loss, seconds: secs, kept: false)
                 scored.append((c, row)); rows.append(row)
                 try record(rows)
@@ -82,9 +86,9 @@ func successiveHalving(_ candidates: [Candidate], eta: Int, budget: Int, metric:
         }
         let last = rung == sizes.count - 1
         var keep = Array(order.prefix(last ? 1 : sizes[rung + 1]))
-        if !last, let zero = scored.firstIndex(where: { $0.0.alpha == 0 }), !keep.contains(zero) { keep[keep.count - 1] = zero }
+        if !last, let zero = scored.firstIndex(where: { $0.0.alpha == 0 && $0.0.hard_mix == nil }), !keep.contains(zero) { keep[keep.count - 1] = zero }
         for i in keep {
-            let k = rows.lastIndex { $0.rung == rung && $0.alpha == scored[i].0.alpha && $0.temperature == scored[i].0.temperature }!
+            let k = rows.lastIndex { $0.rung == rung && $0.candidate == scored[i].0 }!
             rows[k].kept = true
         }
         alive = keep.sorted().map { scored[$0].0 }

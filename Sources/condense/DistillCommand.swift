@@ -36,8 +36,10 @@ struct DistillCommand: ParsableCommand {
     var alphaGrid: String?
     @Option(help: "soft: T values searched, comma-separated.")
     var temperatureGrid: String?
-    @Option(help: "hard: weight of the ground-truth label in the target, in [0, 1] (0: the teacher's labels only).")
-    var hardMix: Double?
+    @Option(help: "hard: weight of the ground-truth label in the target: auto (searched over --hard-mix-grid) or a number in [0, 1] (0: the teacher's labels only).")
+    var hardMix: String?
+    @Option(help: "hard, --hard-mix auto: the weights searched, comma-separated.")
+    var hardMixGrid: String?
     @Option(help: "hard, text: temperature at which the teacher's token is sampled (seeded); 0 takes its top-1.")
     var hardTemperature: Double?
     @Option(help: "sequence: prompt tokens drawn from the training split (< the block size).")
@@ -95,7 +97,7 @@ struct DistillCommand: ParsableCommand {
          ("--jsd-beta", jsdBeta != nil, .soft), ("--alpha-grid", alphaGrid != nil, .soft),
          ("--temperature-grid", temperatureGrid != nil, .soft), ("--hidden-loss", hiddenLoss != nil, .soft),
          ("--hidden-weight", hiddenWeight != nil, .soft), ("--hidden-map", hiddenMap != nil, .soft),
-         ("--hard-mix", hardMix != nil, .hard), ("--hard-temperature", hardTemperature != nil, .hard),
+         ("--hard-mix", hardMix != nil, .hard), ("--hard-mix-grid", hardMixGrid != nil, .hard), ("--hard-temperature", hardTemperature != nil, .hard),
          ("--prompt-length", promptLength != nil, .sequence), ("--continuation-length", continuationLength != nil, .sequence),
          ("--samples-per-prompt", samplesPerPrompt != nil, .sequence), ("--transfer-tokens", transferTokens != nil, .sequence),
          ("--generate-temperature", generateTemperature != nil, .sequence), ("--generate-top-p", generateTopP != nil, .sequence),
@@ -113,7 +115,11 @@ struct DistillCommand: ParsableCommand {
             throw ValidationError("distill: \(o.flag): expected --method \(o.method.rawValue) (the option applies to it only), found --method \(m.rawValue)")
         }
         try applySoft(&c)
-        if let v = hardMix { c.hard_mix = v }
+        if let v = hardMix {
+            guard let m = Tuned(v) else { throw ValidationError("distill: --hard-mix: expected auto or a weight in [0, 1], found \"\(v)\"") }
+            c.hard_mix = m
+        }
+        if let v = hardMixGrid { c.hard_mix_grid = try numbers(v, "hard-mix-grid") }
         if let v = hardTemperature { c.hard_temperature = v }
         if let v = promptLength { c.prompt_length = v }
         if let v = continuationLength { c.continuation_length = v }

@@ -83,7 +83,7 @@ import TestSupport
                                        vocab_size: v, bias: true, tie_embeddings: true, dropout: 0)), seed: seed).modelFile()
         }
         var cfg = DistillConfig()
-        cfg.method = .hard; cfg.hard_mix = 0.25
+        cfg.method = .hard; cfg.hard_mix = .fixed(0.25)
         cfg.train.steps = 6; cfg.train.epochs = 0; cfg.train.batch_size = 4; cfg.train.eval_every = 0
         cfg.train.eval_batches = 2; cfg.train.warmup_steps = 1; cfg.train.checkpoint_every = 0
         func weights(_ cfg: DistillConfig) throws -> [Float] {
@@ -96,5 +96,25 @@ import TestSupport
         #expect(a == b, "the same seed gives the same model, bit for bit")
         var other = cfg; other.seed = 99
         #expect(try weights(other) != a)
+    }
+
+    /// hard_mix auto: the search tries every weight of the grid (successive halving with η = 2: 3 candidates, then
+    /// 2, then 1) and the final run, the report and the model's history carry the one it chose.
+    @Test func autoHardMixIsSearchedOverTheGrid() throws {
+        let w = Synthetic.weights(features: 16, classes: 4, seed: 3)
+        var cfg = DistillConfig()
+        cfg.method = .hard; cfg.hard_mix = .auto; cfg.hard_mix_grid = [0, 0.5, 1]
+        cfg.train.steps = 60; cfg.train.epochs = 0; cfg.train.batch_size = 16; cfg.train.eval_every = 0
+        cfg.train.warmup_steps = 2; cfg.train.checkpoint_every = 0; cfg.search_share = 0.5
+        let (m, r) = try distill(student: Synthetic.mlp(16, [8], 4, seed: 1), teacher: Synthetic.oracle(w: w, features: 16, classes: 4),
+                                 config: cfg, data: Synthetic.task(w: w),
+                                 run: DistillRunOptions(runDir: TestSupport.tempDir("hard-auto").path, quiet: true))
+        let d = try DistillDetails(report: r)
+        let chosen = try #require(d.chosen?.hard_mix)
+        #expect([0, 0.5, 1].contains(chosen) && d.search.candidates == 3 && d.hard?.mix == chosen)
+        #expect(Set(d.sweep.compactMap { $0.hard_mix }) == [0, 0.5, 1], "every weight was tried: \(d.sweep)")
+        #expect(m.history.last?["metrics"]?["hard_mix"]?.number == chosen)
+        cfg.hard_mix_grid = [1.5]
+        #expect(throws: ConfigError.self) { try cfg.validate() }
     }
 }

@@ -86,7 +86,7 @@ import Testing
         let y = try recipe("  - prune:\n      hidden: \"50%\"\n  - distill:\n      alpha: 0.9\n")
         let r = try Fixtures.load(y, overrides: ["distill.alpha=0.5", "distill.train.steps=77", "seed=9", "prune.hidden=8"])
         guard case .distill(let d) = r.stages[1], case .prune(let p) = r.stages[0] else { Issue.record("stages"); return }
-        #expect(d.alpha == .fixed(0.5) && d.train.steps == 77 && p.hidden == "8", "a number given for a count-or-ratio option is its text")
+        #expect(d.alpha == .fixed(0.5) && d.train.steps == 77 && p.hidden == "8", "\(d.alpha) \(d.train.steps) \(p.hidden ?? "-") \(d.seed): a number given for a count-or-ratio option is its text")
         #expect(r.seed == 9 && d.seed == 9 && p.seed == 9, "the recipe seed is every stage's default seed")
         expectError(y, overrides: ["quantize.activations=static"], ["the recipe has no quantize stage (its stages: prune, distill)"])
         expectError(y, overrides: ["distill.alfa=0.5"], ["distill.alfa: unknown key \"alfa\"; did you mean \"alpha\"?"])

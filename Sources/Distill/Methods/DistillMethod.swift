@@ -6,7 +6,8 @@ protocol DistillMethod {
     /// The settings tried by the search (one means no search); `chosen` in the report is nil when the method has
     /// nothing to choose.
     func candidates(_ config: DistillConfig) -> [Candidate]
-    var searches: Bool { get }
+    /// Whether the method has a choice to make under this config (the report's `chosen`).
+    func searches(_ config: DistillConfig) -> Bool
     /// The pieces of one training run of `student` (a fresh copy) with `candidate`.
     func makeRun(_ setup: MethodSetup, candidate: Candidate) throws -> MethodRun
 }

@@ -4,10 +4,13 @@ import CondenseCore
 import Foundation
 
 /// L = mean over counted rows of CE(λ·onehot(y) + (1−λ)·onehot(ŷ), softmax(z_s)), λ = hard_mix, ŷ the teacher's
-/// label. Nothing is searched: there is no α or T.
+/// label. With hard_mix auto the search picks λ from hard_mix_grid; there is no α or T.
 struct HardMethod: DistillMethod {
-    func candidates(_ config: DistillConfig) -> [Candidate] { [Candidate(alpha: 0, temperature: 1)] }
-    var searches: Bool { false }
+    func candidates(_ config: DistillConfig) -> [Candidate] {
+        guard config.hard_mix == .auto else { return [Candidate(alpha: 0, temperature: 1)] }
+        return config.hard_mix_grid.map { Candidate(alpha: 0, temperature: 1, hard_mix: $0) }
+    }
+    func searches(_ config: DistillConfig) -> Bool { config.hard_mix == .auto }
 
     func makeRun(_ s: MethodSetup, candidate: Candidate) throws -> MethodRun {
         let (aug, _) = try augmentedBatches(s)
@@ -15,7 +18,7 @@ struct HardMethod: DistillMethod {
         let sampled: Double
         if case .text = s.data { sampled = s.config.hard_temperature } else { sampled = 0 }
         let batches = HardLabelBatches(base, teacher: s.teacher, temperature: sampled, seed: s.config.seed)
-        return MethodRun(objective: HardLabelObjective(batches: batches, mix: s.config.hard_mix), batches: batches, extra: nil)
+        return MethodRun(objective: HardLabelObjective(batches: batches, mix: candidate.hard_mix ?? s.config.hard_mix.value ?? 0), batches: batches, extra: nil)
     }
 }
 

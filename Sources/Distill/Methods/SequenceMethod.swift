@@ -7,7 +7,7 @@ struct SequenceMethod: DistillMethod {
     let set: TransferSet
 
     func candidates(_ config: DistillConfig) -> [Candidate] { [Candidate(alpha: 0, temperature: 1)] }
-    var searches: Bool { false }
+    func searches(_ config: DistillConfig) -> Bool { false }
 
     func makeRun(_ s: MethodSetup, candidate: Candidate) throws -> MethodRun {
         MethodRun(objective: CrossEntropyObjective(),

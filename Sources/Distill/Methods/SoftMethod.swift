@@ -4,7 +4,7 @@ import CondenseCore
 
 struct SoftMethod: DistillMethod {
     func candidates(_ config: DistillConfig) -> [Candidate] { config.candidates }
-    var searches: Bool { true }
+    func searches(_ config: DistillConfig) -> Bool { true }
 
     func makeRun(_ s: MethodSetup, candidate: Candidate) throws -> MethodRun {
         let c = s.config
