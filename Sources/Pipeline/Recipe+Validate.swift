@@ -117,24 +117,11 @@ extension Recipe {
         return key.isEmpty ? "distill" : top ? "distill.\(key)" : "distill.train.\(key)"
     }
 
+    /// QuantizeConfig validates itself and names its keys bare ("val_batches"); give the recipe path and line.
     func validateQuantize(_ c: QuantizeConfig) throws {
-        try need(QuantizeConfig.activationModes.contains(c.activations), "quantize.activations",
-                 QuantizeConfig.activationModes.joined(separator: " or "), "\"\(c.activations)\"")
-        try need(QuantizeConfig.calibrationMethods.contains(c.calibration), "quantize.calibration",
-                 "one of \(QuantizeConfig.calibrationMethods.joined(separator: ", "))", "\"\(c.calibration)\"")
-        try need(c.percentile > 0 && c.percentile <= 100, "quantize.percentile", "a percentile in (0, 100]", c.percentile)
-        try need(c.calibration_batches >= 1, "quantize.calibration_batches", "≥ 1", c.calibration_batches)
-        try need(c.calibration_batch_size >= 1, "quantize.calibration_batch_size", "≥ 1", c.calibration_batch_size)
-        try need(c.val_batches >= 0, "quantize.val_batches", "≥ 0 (0: the whole split)", c.val_batches)
-        if let a = c.smoothquant.alpha { try need(a >= 0 && a <= 1, "quantize.smoothquant", "\"off\" or a migration strength in [0, 1]", a) }
-        try need(c.keep.allSatisfy { !$0.isEmpty }, "quantize.keep", "non-empty layer patterns", c.keep)
-        do { try c.validate() } catch let e as QuantizeError {
-            // QuantizeConfig names its options as the CLI does ("--val-batches"); give the recipe key and line.
-            let text = e.description
-            let option = text.hasPrefix("--") ? String(text.dropFirst(2).prefix { $0 != ":" }).replacingOccurrences(of: "-", with: "_") : ""
-            let path = option.isEmpty ? "quantize" : "quantize.\(option)"
-            let message = option.isEmpty ? text : String(text.drop { $0 != ":" }.dropFirst(2))
-            throw FormatError(file: file, path: path, message + line(path))
+        do { try c.validate() } catch let e as ConfigError {
+            let path = "quantize.\(e.key)"
+            throw FormatError(file: file, path: path, e.message + line(path))
         }
     }
 

@@ -7,17 +7,18 @@ extension QuantizeConfig {
 
     func checkLimits() throws {
         let fail = { (key: String, expected: String, found: Any) -> Error in
-            QuantizeError("--\(key): expected \(expected), found \(found)")
+            ConfigError("quantize", key: key, expected: expected, found: "\(found)")
         }
-        try SizeLimits.check(calibration_batches, 1...SizeLimits.maxBatches, "calibration-batches", fail)
-        try SizeLimits.check(calibration_batch_size, 1...SizeLimits.maxBatchSize, "calibration-batch-size", fail)
+        try SizeLimits.check(calibration_batches, 1...SizeLimits.maxBatches, "calibration_batches", fail)
+        try SizeLimits.check(calibration_batch_size, 1...SizeLimits.maxBatchSize, "calibration_batch_size", fail)
         let (rows, o) = calibration_batches.multipliedReportingOverflow(by: calibration_batch_size)
         if o || rows > SizeLimits.maxCalibrationRows {
-            throw QuantizeError("--calibration-batches: \(calibration_batches) × --calibration-batch-size \(calibration_batch_size) calibration rows; expected at most \(SizeLimits.maxCalibrationRows)")
+            throw fail("calibration_batches", "at most \(SizeLimits.maxCalibrationRows) calibration rows (calibration_batches × calibration_batch_size)",
+                       "\(calibration_batches) × \(calibration_batch_size)")
         }
-        try SizeLimits.check(val_batches, 0...SizeLimits.maxBatches, "val-batches", fail)
+        try SizeLimits.check(val_batches, 0...SizeLimits.maxBatches, "val_batches", fail)
         for p in keep where !p.allSatisfy({ Self.globCharacters.contains($0) }) || p.count > 256 {
-            throw QuantizeError("--keep: \"\(p.prefix(80))\" is not a valid layer pattern: layer paths hold letters, digits, _ . / and the wildcards * and ?")
+            throw fail("keep", "a layer pattern of letters, digits, _ . / and the wildcards * and ? (at most 256 characters)", "\"\(p.prefix(80))\"")
         }
     }
 

@@ -67,18 +67,19 @@ public struct QuantizeConfig: Codable, Equatable, Sendable {
     public static let activationModes = ["dynamic", "static"]
     public static let calibrationMethods = CalibrationMethod.allCases.map(\.rawValue)
 
-    /// Checks every value; errors name the option, what was expected and what was found.
+    /// Checks every value, once for the command line and recipes alike; each failure is a ConfigError naming the key
+    /// (the CLI spells it as its flag, a recipe as its path and line).
     public func validate() throws {
-        func need(_ ok: Bool, _ option: String, _ expected: String, _ found: Any) throws {
-            if !ok { throw QuantizeError("--\(option): expected \(expected), found \(found)") }
+        func need(_ ok: Bool, _ key: String, _ expected: String, _ found: Any) throws {
+            if !ok { throw ConfigError("quantize", key: key, expected: expected, found: "\(found)") }
         }
         try need(Self.activationModes.contains(activations), "activations", "dynamic or static", "\"\(activations)\"")
         try need(Self.calibrationMethods.contains(calibration), "calibration", "minmax, percentile or mse", "\"\(calibration)\"")
         try need(percentile > 0 && percentile <= 100, "percentile", "a percentile in (0, 100]", percentile)
-        try need(calibration_batches >= 1, "calibration-batches", "≥ 1", calibration_batches)
-        try need(calibration_batch_size >= 1, "calibration-batch-size", "≥ 1", calibration_batch_size)
+        try need(calibration_batches >= 1, "calibration_batches", "≥ 1", calibration_batches)
+        try need(calibration_batch_size >= 1, "calibration_batch_size", "≥ 1", calibration_batch_size)
         if let a = smoothquant.alpha { try need(a >= 0 && a <= 1 && a.isFinite, "smoothquant", "\"off\" or a migration strength in [0, 1]", a) }
-        try need(val_batches >= 0, "val-batches", "≥ 0", val_batches)
+        try need(val_batches >= 0, "val_batches", "≥ 0 (0: the whole split)", val_batches)
         if let p = keep.first(where: { $0.isEmpty }) { try need(false, "keep", "a non-empty layer pattern", "\"\(p)\"") }
         try checkLimits()
     }

@@ -72,7 +72,7 @@ struct QuantizeCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let cfg = try config()
-            try cfg.validate()
+            do { try cfg.validate() } catch { throw flagged(error) }
             try FolderLock.acquire(output: output)   // one writer per output, taken before the work starts
             let m = try ModelSource.read(model)
             let task = try data.load(for: m.architecture, vocabulary: m.vocabulary, model: model)

@@ -49,6 +49,8 @@ import Testing
                     ["distill.train.lr: expected > 0, found -1.0 (line 8)"])
         expectError(try recipe("  - quantize:\n      percentile: 150\n"), ["quantize.percentile: expected a percentile in (0, 100], found 150.0 (line 5)"])
         expectError(try recipe("  - quantize:\n      activations: dinamic\n"), ["quantize.activations: expected dynamic or static, found \"dinamic\" (line 5)"])
+        expectError(try recipe("  - quantize:\n      calibration_batch_size: 0\n"), ["quantize.calibration_batch_size: expected ≥ 1, found 0 (line 5)"])
+        expectError(try recipe("  - quantize:\n      keep: [\"a b\"]\n"), ["quantize.keep: expected a layer pattern of letters", "found \"a b\" (line 5)"])
         expectError(try recipe("  - prune:\n      hidden: \"0\"\n"), ["prune.hidden: expected widths as counts or ratios", "found \"0\" (line 5)"])
         expectError(try recipe("  - prune:\n      hidden: \"5000\"\n"), ["prune.hidden: expected at most 32 units (the teacher's width), found 5000 (line 5)"])
         expectError(try recipe("  - prune:\n      criterion: magnitud\n      hidden: \"16\"\n"), ["prune.criterion: expected one of activation, magnitude, taylor"])

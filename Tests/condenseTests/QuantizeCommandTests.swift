@@ -82,6 +82,8 @@ import HDF5
         try expectError(["quantize", m, "--activations", "static", "--calibration", "entropy"], ["--calibration", "minmax, percentile or mse", "\"entropy\""])
         try expectError(["quantize", m, "--smoothquant", "1.5"], ["--smoothquant", "[0, 1]", "1.5"])
         try expectError(["quantize", m, "--percentile", "0"], ["--percentile", "(0, 100]"])
+        // The config names its keys bare; the command spells each as its flag.
+        try expectError(["quantize", m, "--keep", "a b"], ["quantize: --keep: expected a layer pattern of letters", "found \"a b\""])
     }
 
     @Test func keepPatternThatMatchesNothingIsRefused() throws {
