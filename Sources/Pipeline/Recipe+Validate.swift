@@ -51,41 +51,16 @@ extension Recipe {
 
     // MARK: stages
 
+    /// PruneConfig validates itself and names its keys bare ("val_batches"); give the recipe path and line.
     func validatePrune(_ c: PruneConfig) throws {
-        let crit = PruneCriterion.allCases.map(\.rawValue), layerCrit = LayerCriterion.allCases.map(\.rawValue)
-        try need(crit.contains(c.criterion), "prune.criterion", "one of \(crit.joined(separator: ", "))", "\"\(c.criterion)\"")
-        try need(layerCrit.contains(c.layer_criterion), "prune.layer_criterion", "one of \(layerCrit.joined(separator: ", "))",
-                 "\"\(c.layer_criterion)\"")
-        try need(c.calibration_batches >= 1, "prune.calibration_batches", "≥ 1", c.calibration_batches)
-        try need(c.calibration_batch_size >= 1, "prune.calibration_batch_size", "≥ 1", c.calibration_batch_size)
-        try need(c.val_batches >= 0, "prune.val_batches", "≥ 0 (0: the whole split)", c.val_batches)
-        try need(c.search_val_batches >= 1, "prune.search_val_batches", "≥ 1", c.search_val_batches)
-        try need(c.max_candidates >= 1, "prune.max_candidates", "≥ 1", c.max_candidates)
-        try c.checkLimits { key, expected, found in
-            FormatError(file: file, path: "prune.\(key)", "expected \(expected), found \(found)\(line("prune.\(key)"))")
+        do { try c.validate() } catch let e as ConfigError {
+            let key = e.key.hasSuffix(" (count)") ? String(e.key.dropLast(8)) : e.key
+            throw FormatError(file: file, path: "prune.\(key)", e.message + line("prune.\(key)"))
         }
-        try need(c.drop_layers.allSatisfy { $0 >= 0 }, "prune.drop_layers", "block indices ≥ 0", c.drop_layers)
-        for (key, value) in [("layers", c.layers), ("ffn", c.ffn), ("heads", c.heads), ("embd", c.embd), ("target_params", c.target_params)] {
-            try need(Self.isSizeTarget(value), "prune.\(key)", "a count (512) or a ratio (50% or 0.5), or empty", "\"\(value)\"")
-        }
-        try need(c.hidden.split(separator: ",", omittingEmptySubsequences: false).allSatisfy { Self.isSizeTarget(String($0)) && !$0.isEmpty }
-                 || c.hidden.isEmpty, "prune.hidden", "widths as counts or ratios, one for all layers or one per layer (\"300\", \"25%\", \"600,300\")",
-                 "\"\(c.hidden)\"")
-        let targets = [!c.drop_layers.isEmpty, !c.layers.isEmpty, !c.ffn.isEmpty, !c.heads.isEmpty, !c.embd.isEmpty, !c.hidden.isEmpty,
-                       !c.target_params.isEmpty]
-        if !targets.contains(true) {
+        if !c.hasTarget {
             throw FormatError(file: file, path: "prune",
                               "no target given\(line("prune")); set hidden (mlp), layers, drop_layers, ffn, heads or embd (gpt), or target_params")
         }
-    }
-
-    /// "", a positive count, "P%" with 0 < P ≤ 100, or a ratio in (0, 1).
-    static func isSizeTarget(_ s: String) -> Bool {
-        let t = s.trimmingCharacters(in: .whitespaces)
-        if t.isEmpty { return true }
-        if t.hasSuffix("%") { return Double(t.dropLast()).map { $0 > 0 && $0 <= 100 } ?? false }
-        if let n = Int(t) { return n >= 1 }
-        return Double(t).map { $0 > 0 && $0 < 1 } ?? false
     }
 
     func validateDistill(_ c: DistillConfig) throws {

@@ -13,7 +13,8 @@ public func prune(_ model: ModelFile, config: PruneConfig, data: TaskData?) thro
     if let layer = model.quantized.keys.sorted().first {
         throw PruneError("\(layer): the model is already quantized (int8 qweight); prune a float model (prune comes before quantize)")
     }
-    try config.checkLimits { key, expected, found in PruneError("--\(key.replacingOccurrences(of: "_", with: "-")): expected \(expected), found \(found)") }
+    // The counts' limits only: the targets are checked against the model below, with messages that name its sizes.
+    try config.checkCounts()
     let criterion = try config.criterion.parseChoice(PruneCriterion.self, option: "criterion")
     let layerCriterion = try config.layer_criterion.parseChoice(LayerCriterion.self, option: "layer-criterion")
     guard let data else { return try pruneWithoutData(model, config: config, criterion: criterion, start: start) }

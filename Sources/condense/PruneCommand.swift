@@ -88,9 +88,16 @@ struct PruneCommand: ParsableCommand {
         return c
     }
 
+    /// A ConfigError from the stage, with its key spelled as this command's flag.
+    func mappingConfigErrors<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch { throw flagged(error, flags: ["drop_layers (count)": "--drop-layers"]) }
+    }
+
     func run() throws {
         try reportingErrors {
             let cfg = try config()
+            // The counts first, before any file is read (the stage checks them again, and the targets against the model).
+            try mappingConfigErrors { try cfg.checkCounts() }
             guard cfg.hasTarget else {
                 throw PruneError("no target given: set --layers, --drop-layers, --ffn, --heads or --embd (gpt), --hidden (mlp), or --target-params; without one, prune would only copy the model")
             }
@@ -100,7 +107,7 @@ struct PruneCommand: ParsableCommand {
             try FolderLock.acquire(output: output)   // one writer per output, taken before the work starts
             let m = try ModelSource.read(model)
             let task = try data.loadIfFits(for: m.architecture, vocabulary: m.vocabulary, model: model)
-            var (student, r) = try prune(m, config: cfg, data: task)
+            var (student, r) = try mappingConfigErrors { try prune(m, config: cfg, data: task) }
             let p = try provenance(task)
             student.recordData(p)
             r.attach(data: p)

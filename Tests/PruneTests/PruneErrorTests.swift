@@ -56,7 +56,7 @@ import TestSupport
         #expect(Self.gptError { $0.hidden = "10" }.hasPrefix("--hidden applies to mlp models only"))
         #expect(Self.mlpError { $0.heads = "2" } == "--heads applies to gpt models only; this is an mlp model (use --hidden)")
         #expect(Self.mlpError { $0.hidden = "10,10,10" }.hasPrefix("--hidden: expected 1 or 2 comma-separated widths"))
-        #expect(Self.gptError { $0.calibration_batches = 0 } == "--calibration-batches: expected ≥ 1, found 0")
+        #expect(Self.gptError { $0.calibration_batches = 0 } == "prune: calibration_batches: expected ≥ 1, found 0")
     }
 
     @Test func calibrationDataThatDoesNotFit() {
@@ -101,5 +101,30 @@ import TestSupport
         #expect(r.stderr == "condense: error: --drop-layers: expected comma-separated block indices such as 2,3, found \"1;2\"\n")
         let r2 = try TestSupport.condense(["prune", model, "-o", dir.appendingPathComponent("s.h5").path, "--drop-layers", "5"])
         #expect(r2.stderr == "condense: error: --drop-layers: index 5 is out of range; the model has layers 0..<2\n")
+    }
+}
+
+/// The config's checks that need no model, as the command line and a recipe see them: one ConfigError, its key
+/// spelled as the flag or as the recipe path.
+@Suite struct PruneConfigValidateTests {
+    func message(_ edit: (inout PruneConfig) -> Void) -> String {
+        var c = PruneConfig(); c.hidden = "50%"
+        edit(&c)
+        do { try c.validate(); return "no error" } catch { return "\(error)" }
+    }
+
+    @Test func eachCheckNamesItsKey() {
+        #expect(message { _ in } == "no error")
+        #expect(message { $0.criterion = "magnitud" } == "prune: criterion: expected one of activation, magnitude, taylor, found \"magnitud\"")
+        #expect(message { $0.calibration_batch_size = 0 }.hasPrefix("prune: calibration_batch_size: expected"))
+        #expect(message { $0.drop_layers = [-1] } == "prune: drop_layers: expected block indices ≥ 0, found [-1]")
+        #expect(message { $0.ffn = "lots" } == "prune: ffn: expected a count (512) or a ratio (50% or 0.5), or empty, found \"lots\"")
+        #expect(message { $0.hidden = "300,,100" }.hasPrefix("prune: hidden: expected widths as counts or ratios"))
+        #expect(message { $0.target_params = "150%" }.hasPrefix("prune: target_params: expected a count"))
+    }
+
+    @Test func theCommandSpellsTheKeyAsItsFlag() throws {
+        let r = try TestSupport.condense(["prune", "/nonexistent/m.h5", "-o", "/tmp/never.h5", "--hidden", "50%", "--calibration-batches", "0"])
+        #expect(r.status != 0 && r.stderr.contains("--calibration-batches: expected ≥ 1, found 0"), "\(r.stderr)")
     }
 }
