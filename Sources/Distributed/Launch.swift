@@ -45,6 +45,7 @@ public enum Launch {
     /// normally; any other error is this rank's own, so it is printed with the rank and the whole job is aborted,
     /// since the others may be waiting for this rank in a collective. Returns (single process) the line to print.
     public static func fail(_ line: String, agreed: Bool) -> Never {
+        StopNotice.disarm()
         guard let r = job, r.size > 1 else {
             FileHandle.standardError.write(Data("condense: error: \(line)\n".utf8))
             finish()

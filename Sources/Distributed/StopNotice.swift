@@ -14,4 +14,10 @@ enum StopNotice {
             _exit(143)
         }
     }
+
+    /// A rank that is already ending with its own error line must not add this one when the launcher stops it while it
+    /// ends (another rank that failed the same way may have exited first): it then ends quietly, still non-zero.
+    static func disarm() {
+        signal(SIGTERM) { _ in _exit(1) }
+    }
 }

@@ -17,8 +17,10 @@ struct DistillCommand: ParsableCommand {
     var teacher: [String] = []
     @Option(help: "Ensemble weights, one per --teacher, comma-separated (default: equal).")
     var teacherWeights: String?
-    @Option(name: .shortAndLong, help: "Model file to write.")
-    var output: String
+    @OptionGroup(title: "Output") var out: StageOutputArguments
+    var output: String { out.output }
+    var report: String? { out.report }
+    var json: Bool { out.json }
     @OptionGroup(title: "Data (training, and the α/T search on its validation split)")
     var data: DataArguments
 
@@ -87,9 +89,7 @@ struct DistillCommand: ParsableCommand {
     var training: TrainingArguments
     @OptionGroup(title: "Run folder (the search, checkpoints, log and baseline)")
     var runFolder: RunFolderArguments
-    @Option(help: "Write the stage report (JSON) here.") var report: String?
     @Flag(help: "Also evaluate the teacher, the student before and after, and the baseline on the test split.") var test = false
-    @Flag(help: "Print the report as JSON.") var json = false
 
     /// The options that belong to one method, by flag: given with another method they are an error.
     var methodOptions: [(flag: String, given: Bool, method: DistillMethodName)] {

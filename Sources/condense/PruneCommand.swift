@@ -14,8 +14,10 @@ struct PruneCommand: ParsableCommand {
     @Argument(help: "The teacher model file (.h5).")
     var model: String
 
-    @Option(name: .shortAndLong, help: "Student model file to write.")
-    var output: String
+    @OptionGroup(title: "Output") var out: StageOutputArguments
+    var output: String { out.output }
+    var report: String? { out.report }
+    var json: Bool { out.json }
 
     @OptionGroup(title: "Data (calibration and validation; --drop-layers, and widths by --criterion magnitude, need none)")
     var data: DataArguments
@@ -54,11 +56,6 @@ struct PruneCommand: ParsableCommand {
     @Flag(help: "Skip the latency measurements in the report.")
     var noLatency = false
 
-    @Option(help: "Write the report as JSON here, and as Markdown beside it (.md).")
-    var report: String?
-
-    @Flag(help: "Print the report as JSON.")
-    var json = false
 
     func config() throws -> PruneConfig {
         var c = PruneConfig()

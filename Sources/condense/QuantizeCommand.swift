@@ -14,8 +14,10 @@ struct QuantizeCommand: ParsableCommand {
     @Argument(help: "A float model file (.h5).")
     var model: String
 
-    @Option(name: .shortAndLong, help: "INT8 model file to write.")
-    var output: String
+    @OptionGroup(title: "Output") var out: StageOutputArguments
+    var output: String { out.output }
+    var report: String? { out.report }
+    var json: Bool { out.json }
 
     @OptionGroup(title: "Data (calibration and validation)")
     var data: DataArguments
@@ -43,10 +45,6 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(help: "Skip the latency measurements in the report.")
     var noLatency = false
 
-    @Option(help: "Write the report as JSON here, and as Markdown beside it (.md).")
-    var report: String?
-    @Flag(help: "Print the report as JSON.")
-    var json = false
 
     func config() throws -> QuantizeConfig {
         var c = QuantizeConfig()
