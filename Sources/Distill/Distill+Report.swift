@@ -54,6 +54,7 @@ extension DistillPlan {
         d.cache = cacheSummary()
         d.hidden = try hiddenSummary()
         d.transfer = transfer
+        d.on_policy = onPolicySummary(final)
         if config.method == .hard {
             d.hard = .init(mix: search.winner.hard_mix ?? config.hard_mix.value ?? 0, temperature: config.hard_temperature)
         }

@@ -56,6 +56,7 @@ extension DistillPlan {
                                  vocabulary: student.vocabulary, method: method, reducer: run.reducer)
         var out = try ModelFile.read(dir + "/final/best.h5")
         out.vocabulary = student.vocabulary
+        logOnPolicy(r)
         return (out, r)
     }
 

@@ -11,6 +11,8 @@ extension DistillConfig {
         ("prompt_length", .sequence), ("continuation_length", .sequence), ("samples_per_prompt", .sequence),
         ("transfer_tokens", .sequence), ("generate_temperature", .sequence), ("generate_top_p", .sequence),
         ("transfer_set", .sequence), ("best_of", .sequence), ("best_of_script", .sequence),
+        ("temperature", .onPolicy), ("temperature_grid", .onPolicy), ("prompt_length", .onPolicy),
+        ("continuation_length", .onPolicy), ("lambda", .onPolicy), ("gkd_beta", .onPolicy), ("sample_temperature", .onPolicy),
     ]
 
     static let bestOfScores = ["teacher", "student", "script"]
@@ -52,6 +54,7 @@ extension DistillConfig {
         try need(!(method == .sequence && (augment || cache_teacher)), "method",
                  "soft or hard with --augment or --cache-teacher (the sequence method trains on the teacher's text, with no teacher outputs per batch)",
                  method.rawValue)
+        try validateOnPolicy()
         if !teacher_weights.isEmpty { _ = try EnsembleTeacher.normalised(teacher_weights, count: teacher_weights.count) }
         try need(!(hidden_loss != .none && cache_teacher), "hidden_loss",
                  "none with --cache-teacher (the hidden-state loss needs the teacher's hidden states, which --cache-teacher does not keep; drop --cache-teacher or set hidden_loss: none)",
@@ -71,13 +74,28 @@ extension DistillConfig {
         try need(t.min_lr >= 0 && t.min_lr <= t.lr, "min_lr", "in [0, lr]", t.min_lr)
     }
 
-    /// A key of another method that differs from its default is an error: it would be silently ignored.
+    /// A key of another method that differs from its default is an error: it would be silently ignored. A key may
+    /// belong to several methods (one row each).
     func validateMethodKeys() throws {
         guard case .object(let mine)? = try? JSONValue(encoding: self),
               case .object(let defaults)? = try? JSONValue(encoding: DistillConfig()) else { return }
-        for (key, owner) in Self.methodKeys where owner != method && mine[key] != defaults[key] {
-            throw ConfigError("distill", key: key, expected: "its default (\(defaults[key]?.description ?? "?")): it applies to method \(owner.rawValue) only, and the method is \(method.rawValue)",
+        for (key, _) in Self.methodKeys where mine[key] != defaults[key] {
+            let owners = Self.methodKeys.filter { $0.key == key }.map(\.method)
+            if owners.contains(method) { continue }
+            let named = owners.count == 1 ? "method \(owners[0].rawValue)" : "methods \(owners.map(\.rawValue).joined(separator: " and "))"
+            throw ConfigError("distill", key: key, expected: "its default (\(defaults[key]?.description ?? "?")): it applies to \(named) only, and the method is \(method.rawValue)",
                               found: mine[key]?.description ?? "?")
         }
+    }
+
+    /// The on-policy method's own ranges (those that need no model; the block size is checked by the plan).
+    func validateOnPolicy() throws {
+        func need(_ ok: Bool, _ key: String, _ expected: String, _ found: Any) throws {
+            if !ok { throw ConfigError("distill", key: key, expected: expected, found: "\(found)") }
+        }
+        try need(lambda >= 0 && lambda <= 1, "lambda", "a share of student-sampled batches in [0, 1]", lambda)
+        try need(gkd_beta >= 0 && gkd_beta <= 1, "gkd_beta", "a number in [0, 1] (0: forward KL, 1: reverse KL)", gkd_beta)
+        try need(lambda == 0 || (sample_temperature > 0 && sample_temperature <= 100), "sample_temperature",
+                 "a number in (0, 100] when lambda > 0 (the student samples at it)", sample_temperature)
     }
 }

@@ -43,6 +43,9 @@ public enum DistillMethodName: String, Codable, CaseIterable, Sendable {
     /// Text: the teacher writes a transfer set from prompts of the training split (best of N samples per prompt by
     /// its length-normalised log-likelihood), and the student is fine-tuned on it with cross-entropy.
     case sequence
+    /// Text: generalized knowledge distillation (GKD). A share `lambda` of the batches are prompts of the training
+    /// split continued by the student itself; every counted position is scored by T²·JSD(gkd_beta) against the teacher.
+    case onPolicy = "on-policy"
 }
 
 public struct DistillConfig: Codable, Equatable, Sendable {
@@ -90,9 +93,10 @@ public struct DistillConfig: Codable, Equatable, Sendable {
     /// hard, text: the temperature at which the teacher's token is sampled (seeded); 0 takes its top-1. Images
     /// always take the top-1 class.
     public var hard_temperature = 1.0
-    /// sequence: tokens of each prompt, drawn from the training split (< the block size).
+    /// sequence and on-policy: tokens of each prompt, drawn from the training split (< the block size).
     public var prompt_length = 16
-    /// sequence: tokens the teacher writes after each prompt (prompt + continuation ≤ the block sizes).
+    /// sequence: tokens the teacher writes after each prompt (prompt + continuation ≤ the block sizes); on-policy:
+    /// tokens the student samples after each prompt (prompt + continuation ≤ the student's block size).
     public var continuation_length = 48
     /// sequence: samples per prompt, N ≥ 1; the best by `best_of`'s score is kept.
     public var samples_per_prompt = 4
@@ -111,6 +115,14 @@ public struct DistillConfig: Codable, Equatable, Sendable {
     /// sequence: a transfer set written elsewhere (a text file, e.g. from an API teacher) instead of generating one;
     /// "" generates it into RUN_DIR/transfer-set.h5, reused while its key (teacher, data, options, seed) is unchanged.
     public var transfer_set = ""
+    /// on-policy: the share of batches, in [0, 1], made of the student's own continuations (the rest are windows of
+    /// the training split, as the soft method draws them); drawn per batch from (seed, step, micro-batch).
+    public var lambda = 0.5
+    /// on-policy: β in [0, 1] of the divergence JSD(β)(teacher ‖ student) at T: 0 is forward KL(teacher ‖ student),
+    /// 1 is reverse KL(student ‖ teacher), in between the GKD paper's generalized Jensen–Shannon divergence.
+    public var gkd_beta = 0.5
+    /// on-policy: the temperature at which the student samples its continuations (> 0 when lambda > 0).
+    public var sample_temperature = 1.0
     /// Ensembles: one weight per teacher (normalised to sum 1); [] = equal weights.
     public var teacher_weights: [Double] = []
     /// "none" or "scratch": also train the student architecture from random init with task loss on the same budget.

@@ -85,6 +85,7 @@ public struct DistillDetails: Codable, Sendable {
     public var hidden: HiddenSummary?
     public var hard: HardSummary?
     public var transfer: TransferSummary?
+    public var on_policy: OnPolicySummary?
     /// The final run's curve, and the scratch baseline's.
     public var curve: [CurvePoint]
     public var baseline_curve: [CurvePoint]?

@@ -16,7 +16,7 @@ public func checkSearchBudget(_ config: DistillConfig, trainExamples: Int?) thro
         throw fail("temperature_grid", "at most \(SearchLimits.maxGrid) values", "\(config.temperature_grid.count)")
     }
     guard config.search_eta <= SearchLimits.maxEta else { throw fail("search_eta", "at most \(SearchLimits.maxEta)", "\(config.search_eta)") }
-    guard config.method == .soft else { return }  // the other methods search nothing
+    guard config.method == .soft || config.method == .onPolicy else { return }  // the other methods search nothing
     let o = config.train
     let total: Int
     if o.epochs > 0 {
@@ -25,13 +25,15 @@ public func checkSearchBudget(_ config: DistillConfig, trainExamples: Int?) thro
     } else {
         total = o.steps
     }
-    let sizes = rungSizes(config.candidates.count, eta: config.search_eta)
+    // on-policy searches T alone (α = 1)
+    let count = config.method == .onPolicy ? OnPolicyMethod().candidates(config).count : config.candidates.count
+    let sizes = rungSizes(count, eta: config.search_eta)
     guard !sizes.isEmpty else { return }
     let budget = Int(Double(total) * config.search_share)
     if rung0Steps(sizes, eta: config.search_eta, budget: budget) < 1 {
         var need = 0, mult = 1
         for n in sizes { need += n * mult; mult *= config.search_eta }
-        throw searchBudgetError(budget: budget, candidates: config.candidates.count, rungs: sizes.count, need: need)
+        throw searchBudgetError(budget: budget, candidates: count, rungs: sizes.count, need: need)
     }
 }
 

@@ -24,11 +24,11 @@ struct DistillCommand: ParsableCommand {
     @OptionGroup(title: "Data (training, and the α/T search on its validation split)")
     var data: DataArguments
 
-    @Option(help: "Method: soft (logit KD + task loss, α and T searched), hard (the teacher's labels) or sequence (text: fine-tune on the teacher's best-of-N samples).")
+    @Option(help: "Method: soft (logit KD + task loss, α and T searched), hard (the teacher's labels), sequence (text: fine-tune on the teacher's best-of-N samples) or on-policy (text: GKD on the student's own samples).")
     var method = "soft"
     @Option(help: "soft: distillation weight α: auto or a number in [0, 1].")
     var alpha: String?
-    @Option(help: "soft: temperature T: auto or a number > 0.")
+    @Option(help: "soft, on-policy: temperature T: auto or a number > 0.")
     var temperature: String?
     @Option(help: "soft: forward_kl, reverse_kl or jsd.")
     var divergence: String?
@@ -36,7 +36,7 @@ struct DistillCommand: ParsableCommand {
     var jsdBeta: Double?
     @Option(help: "soft: α values searched, comma-separated (0 is always added).")
     var alphaGrid: String?
-    @Option(help: "soft: T values searched, comma-separated.")
+    @Option(help: "soft, on-policy: T values searched, comma-separated.")
     var temperatureGrid: String?
     @Option(help: "hard: weight of the ground-truth label in the target: auto (searched over --hard-mix-grid) or a number in [0, 1] (0: the teacher's labels only).")
     var hardMix: String?
@@ -44,9 +44,9 @@ struct DistillCommand: ParsableCommand {
     var hardMixGrid: String?
     @Option(help: "hard, text: temperature at which the teacher's token is sampled (seeded); 0 takes its top-1.")
     var hardTemperature: Double?
-    @Option(help: "sequence: prompt tokens drawn from the training split (< the block size).")
+    @Option(help: "sequence, on-policy: prompt tokens drawn from the training split (< the block size).")
     var promptLength: Int?
-    @Option(help: "sequence: tokens the teacher writes after each prompt.")
+    @Option(help: "sequence: tokens the teacher writes after each prompt; on-policy: tokens the student samples after it.")
     var continuationLength: Int?
     @Option(name: .customLong("samples-per-prompt"), help: "sequence: N samples per prompt; the best by --best-of's score is kept.")
     var samplesPerPrompt: Int?
@@ -62,6 +62,12 @@ struct DistillCommand: ParsableCommand {
     var generateTopP: Double?
     @Option(help: "sequence: a transfer set written elsewhere (UTF-8 text in the model's vocabulary) instead of generating one.")
     var transferSet: String?
+    @Option(help: "on-policy: share of batches, in [0, 1], whose continuations the student samples itself (the rest are training windows).")
+    var lambda: Double?
+    @Option(help: "on-policy: β of the divergence, in [0, 1]: 0 forward KL(teacher‖student), 1 reverse KL(student‖teacher), between them JSD(β).")
+    var gkdBeta: Double?
+    @Option(help: "on-policy: the student's sampling temperature (> 0 when --lambda > 0).")
+    var sampleTemperature: Double?
     @Option(help: "Share of the step budget the search may use, in [0, 1).")
     var searchShare: Double?
     @Option(help: "Successive-halving factor: keep the best 1/η per rung.")
@@ -102,7 +108,11 @@ struct DistillCommand: ParsableCommand {
          ("--samples-per-prompt", samplesPerPrompt != nil, .sequence), ("--transfer-tokens", transferTokens != nil, .sequence),
          ("--generate-temperature", generateTemperature != nil, .sequence), ("--generate-top-p", generateTopP != nil, .sequence),
          ("--transfer-set", transferSet != nil, .sequence), ("--best-of", bestOf != nil, .sequence),
-         ("--best-of-script", bestOfScript != nil, .sequence)]
+         ("--best-of-script", bestOfScript != nil, .sequence),
+         ("--temperature", temperature != nil, .onPolicy), ("--temperature-grid", temperatureGrid != nil, .onPolicy),
+         ("--prompt-length", promptLength != nil, .onPolicy), ("--continuation-length", continuationLength != nil, .onPolicy),
+         ("--lambda", lambda != nil, .onPolicy), ("--gkd-beta", gkdBeta != nil, .onPolicy),
+         ("--sample-temperature", sampleTemperature != nil, .onPolicy)]
     }
 
     func config() throws -> DistillConfig {
@@ -111,8 +121,10 @@ struct DistillCommand: ParsableCommand {
             throw ValidationError("distill: --method: expected \(DistillMethodName.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(method)\"")
         }
         c.method = m
-        for o in methodOptions where o.given && o.method != m {
-            throw ValidationError("distill: \(o.flag): expected --method \(o.method.rawValue) (the option applies to it only), found --method \(m.rawValue)")
+        // A flag may belong to several methods (one row each).
+        for o in methodOptions where o.given && !methodOptions.contains(where: { $0.flag == o.flag && $0.method == m }) {
+            let owners = methodOptions.filter { $0.flag == o.flag }.map { "--method \($0.method.rawValue)" }
+            throw ValidationError("distill: \(o.flag): expected \(owners.joined(separator: " or ")) (the option applies to \(owners.count == 1 ? "it" : "them") only), found --method \(m.rawValue)")
         }
         try applySoft(&c)
         if let v = hardMix {
@@ -130,6 +142,9 @@ struct DistillCommand: ParsableCommand {
         if let v = transferSet { c.transfer_set = v }
         if let v = bestOf { c.best_of = v }
         if let v = bestOfScript { c.best_of_script = v; if bestOf == nil { c.best_of = "script" } }
+        if let v = lambda { c.lambda = v }
+        if let v = gkdBeta { c.gkd_beta = v }
+        if let v = sampleTemperature { c.sample_temperature = v }
         if let w = teacherWeights { c.teacher_weights = try numbers(w, "teacher-weights") }
         if let v = searchShare { c.search_share = v }
         if let v = searchEta { c.search_eta = v }
@@ -242,6 +257,10 @@ struct DistillCommand: ParsableCommand {
                 emit(String(format: "  teacher cache (%@, %@): %.1f s saved (online teacher ≈ %.1f s; build %.1f s, lookups %.1f s)",
                             what, c["reused"] == .bool(true) ? "reused" : "built", saved, c["online_estimate_seconds"]?.number ?? .nan,
                             c["build_seconds"]?.number ?? .nan, c["lookup_seconds"]?.number ?? .nan))
+            }
+            if let op = r.details["on_policy"], let n = op["on_policy_batches"]?.number {
+                emit(String(format: "  on-policy: %.0f of %.0f batches sampled from the student (%.1f s sampling)", n,
+                            op["batches"]?.number ?? .nan, op["sampling_seconds"]?.number ?? .nan))
             }
             if let tests = r.details["test"], case .object(let o) = tests {
                 for k in o.keys.sorted() { emit(String(format: "  test %@ %@: %.4f", k, kind, o[k]?[kind]?.number ?? .nan)) }

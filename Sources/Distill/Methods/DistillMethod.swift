@@ -34,6 +34,7 @@ func distillMethod(_ name: DistillMethodName) -> DistillMethod {
     switch name {
     case .soft, .sequence: return SoftMethod()
     case .hard: return HardMethod()
+    case .onPolicy: return OnPolicyMethod()
     }
 }
 
