@@ -93,7 +93,7 @@ import TestSupport
     /// A student whose every output is token k (ln_f outputs its bias, 1, and lm_head's row k alone is 20, so k's
     /// logit exceeds the others' by 160: their probabilities underflow to 0) writes only k: every generated position
     /// of an on-policy batch is k, the prompts are training windows, and the counted positions are exactly those
-    /// whose next token was generated.
+    /// whose next token was generated. Planting another token in the same tensors changes the next batch's samples.
     @Test func aPlantedStudentWritesOnlyItsToken() throws {
         let corpus = try CharCorpus()
         let v = corpus.vocabulary.count, k: Int32 = Int32(v - 2)
@@ -126,6 +126,16 @@ import TestSupport
                 #expect(targets == [-1, -1, k, k, k, k, -1, -1], "targets \(targets)")
             }
         }
+        // The engine reads the live weights: plant another token in place (as a training step would change them)
+        // and the next batch writes that one.
+        let k2 = Int32(v - 3)
+        for j in 0..<8 { head.data[Int(k) * 8 + j] = 0; head.data[Int(k2) * 8 + j] = 20 }
+        try batches.next(step: 3, micro: 0)
+        let generated = batches.withInput { i -> [Int32] in
+            guard case .tokens(let p, _, _) = i else { return [] }
+            return (0..<3).flatMap { b in (3..<7).map { p[b * 8 + $0] } }
+        }
+        #expect(generated.count == 12 && generated.allSatisfy { $0 == k2 }, "after the change: \(generated)")
     }
 
     /// λ = 0 draws no sample: the run is supervised KD, the soft method at α = 1 with the same T and the divergence

@@ -34,7 +34,7 @@ struct OnPolicyMethod: DistillMethod {
 
 /// What the on-policy batches cost in this process, per run (the search's candidates, then the final run): batches
 /// and tokens sampled from the student, and the seconds the sampling took (apart from the training step's own time).
-final class OnPolicyStats: @unchecked Sendable {
+final class OnPolicyStats {
     struct Counters { var batches = 0, tokens = 0, seconds = 0.0 }
     private(set) var runs: [Counters] = []
 
