@@ -11,6 +11,7 @@ extension DistillConfig {
         ("prompt_length", .sequence), ("continuation_length", .sequence), ("samples_per_prompt", .sequence),
         ("transfer_tokens", .sequence), ("generate_temperature", .sequence), ("generate_top_p", .sequence),
         ("transfer_set", .sequence), ("best_of", .sequence), ("best_of_script", .sequence),
+        ("peers", .mutual), ("mutual_alpha", .mutual), ("mutual_temperature", .mutual),
     ]
 
     static let bestOfScores = ["teacher", "student", "script"]
@@ -52,6 +53,7 @@ extension DistillConfig {
         try need(!(method == .sequence && (augment || cache_teacher)), "method",
                  "soft or hard with --augment or --cache-teacher (the sequence method trains on the teacher's text, with no teacher outputs per batch)",
                  method.rawValue)
+        try validateMutual()
         if !teacher_weights.isEmpty { _ = try EnsembleTeacher.normalised(teacher_weights, count: teacher_weights.count) }
         try need(!(hidden_loss != .none && cache_teacher), "hidden_loss",
                  "none with --cache-teacher (the hidden-state loss needs the teacher's hidden states, which --cache-teacher does not keep; drop --cache-teacher or set hidden_loss: none)",
@@ -69,6 +71,24 @@ extension DistillConfig {
         try need(t.grad_accum >= 1, "grad_accum", "≥ 1", t.grad_accum)
         try need(t.lr > 0 && t.lr.isFinite, "lr", "> 0", t.lr)
         try need(t.min_lr >= 0 && t.min_lr <= t.lr, "min_lr", "in [0, lr]", t.min_lr)
+    }
+
+    /// Whether the run learns from a teacher (every method but mutual).
+    public var needsTeacher: Bool { method != .mutual }
+
+    /// mutual: at least one peer, α ≥ 0, T > 0; no teacher-only option (augment, the cache, the baseline).
+    func validateMutual() throws {
+        guard method == .mutual else { return }
+        func need(_ ok: Bool, _ key: String, _ expected: String, _ found: Any) throws {
+            if !ok { throw ConfigError("distill", key: key, expected: expected, found: "\(found)") }
+        }
+        try need(!peers.isEmpty, "peers",
+                 "at least one peer model with method mutual (mutual learning trains the student with one or more peers; a single network has no one to learn from)",
+                 "none")
+        try need(mutual_alpha >= 0 && mutual_alpha.isFinite, "mutual_alpha", "a number ≥ 0", mutual_alpha)
+        try need(mutual_temperature > 0 && mutual_temperature.isFinite, "mutual_temperature", "a number > 0", mutual_temperature)
+        try need(!augment && !cache_teacher, "method", "soft or hard with --augment or --cache-teacher (mutual learning has no teacher to label or cache)", method.rawValue)
+        try need(baseline == "none", "baseline", "none with method mutual (every network of a mutual run already starts from random init)", "\"\(baseline)\"")
     }
 
     /// A key of another method that differs from its default is an error: it would be silently ignored.

@@ -43,6 +43,9 @@ public enum DistillMethodName: String, Codable, CaseIterable, Sendable {
     /// Text: the teacher writes a transfer set from prompts of the training split (best of N samples per prompt by
     /// its length-normalised log-likelihood), and the student is fine-tuned on it with cross-entropy.
     case sequence
+    /// Deep mutual learning: the student's architecture and one or more peers, each from random init, trained together
+    /// on the same batches, each on CE + α·T²·(mean KL from the others); no teacher.
+    case mutual
 }
 
 public struct DistillConfig: Codable, Equatable, Sendable {
@@ -111,6 +114,12 @@ public struct DistillConfig: Codable, Equatable, Sendable {
     /// sequence: a transfer set written elsewhere (a text file, e.g. from an API teacher) instead of generating one;
     /// "" generates it into RUN_DIR/transfer-set.h5, reused while its key (teacher, data, options, seed) is unchanged.
     public var transfer_set = ""
+    /// mutual: the peers' model files (their architectures, re-initialised from seed + k for peer k); at least one.
+    public var peers: [String] = []
+    /// mutual: the weight α of the mean KL from the other networks (fixed, ≥ 0; 0 trains each network alone).
+    public var mutual_alpha = 1.0
+    /// mutual: the temperature T of that KL (fixed, > 0).
+    public var mutual_temperature = 1.0
     /// Ensembles: one weight per teacher (normalised to sum 1); [] = equal weights.
     public var teacher_weights: [Double] = []
     /// "none" or "scratch": also train the student architecture from random init with task loss on the same budget.

@@ -62,6 +62,14 @@ struct DistillCommand: ParsableCommand {
     var generateTopP: Double?
     @Option(help: "sequence: a transfer set written elsewhere (UTF-8 text in the model's vocabulary) instead of generating one.")
     var transferSet: String?
+    @Option(help: "mutual: a peer model (.h5) whose architecture is trained beside the student's, both from random init; repeat for more peers.")
+    var peer: [String] = []
+    @Option(help: "mutual: weight α of the mean KL from the other networks, ≥ 0 (default 1).")
+    var mutualAlpha: Double?
+    @Option(help: "mutual: temperature T of that KL, > 0 (default 1).")
+    var mutualTemperature: Double?
+    @Flag(help: "mutual: also write each trained peer beside the output (OUT.peer1.h5, …).")
+    var keepPeers = false
     @Option(help: "Share of the step budget the search may use, in [0, 1).")
     var searchShare: Double?
     @Option(help: "Successive-halving factor: keep the best 1/η per rung.")
@@ -102,7 +110,9 @@ struct DistillCommand: ParsableCommand {
          ("--samples-per-prompt", samplesPerPrompt != nil, .sequence), ("--transfer-tokens", transferTokens != nil, .sequence),
          ("--generate-temperature", generateTemperature != nil, .sequence), ("--generate-top-p", generateTopP != nil, .sequence),
          ("--transfer-set", transferSet != nil, .sequence), ("--best-of", bestOf != nil, .sequence),
-         ("--best-of-script", bestOfScript != nil, .sequence)]
+         ("--best-of-script", bestOfScript != nil, .sequence),
+         ("--peer", !peer.isEmpty, .mutual), ("--mutual-alpha", mutualAlpha != nil, .mutual),
+         ("--mutual-temperature", mutualTemperature != nil, .mutual), ("--keep-peers", keepPeers, .mutual)]
     }
 
     func config() throws -> DistillConfig {
@@ -130,6 +140,9 @@ struct DistillCommand: ParsableCommand {
         if let v = transferSet { c.transfer_set = v }
         if let v = bestOf { c.best_of = v }
         if let v = bestOfScript { c.best_of_script = v; if bestOf == nil { c.best_of = "script" } }
+        c.peers = peer
+        if let v = mutualAlpha { c.mutual_alpha = v }
+        if let v = mutualTemperature { c.mutual_temperature = v }
         if let w = teacherWeights { c.teacher_weights = try numbers(w, "teacher-weights") }
         if let v = searchShare { c.search_share = v }
         if let v = searchEta { c.search_eta = v }
@@ -143,7 +156,7 @@ struct DistillCommand: ParsableCommand {
         if !c.teacher_weights.isEmpty && c.teacher_weights.count != teacher.count {
             throw ValidationError("distill: --teacher-weights: expected one weight per --teacher (\(teacher.count)), found \(c.teacher_weights.count): \(c.teacher_weights)")
         }
-        do { try c.validate() } catch { throw flagged(error, flags: ["teachers": "--teacher"]) }
+        do { try c.validate() } catch { throw flagged(error, flags: ["teachers": "--teacher", "peers": "--peer"]) }
         return c
     }
 
@@ -186,18 +199,45 @@ struct DistillCommand: ParsableCommand {
         return v.map { $0! }
     }
 
+    /// A teacher for every method but mutual, which takes none.
+    func checkTeachers(_ c: DistillConfig) throws {
+        if c.method == .mutual && !teacher.isEmpty {
+            throw ValidationError("distill: --teacher: expected no teacher with --method mutual (the networks learn from each other), found \(teacher.count)")
+        }
+        if c.method != .mutual && teacher.isEmpty {
+            throw ValidationError("distill: --teacher: expected a teacher model file (repeat for an ensemble), found none")
+        }
+    }
+
+    /// --keep-peers: each peer of the run folder copied beside the output (OUT.peerK.h5), atomically.
+    func writePeers(_ rep: StageReport) throws {
+        guard case .array(let nets)? = rep.details["mutual"]?["networks"] else { return }
+        let stem = output.hasSuffix(".h5") ? String(output.dropLast(3)) : output
+        for n in nets.dropFirst() {
+            guard let name = n["name"]?.string, let path = n["model"]?.string else { continue }
+            try ModelFile.read(path).write(to: "\(stem).\(name).h5")
+        }
+    }
+
     func run() throws {
         try reportingErrors {
-            let reducer = try Launch.start(digests: jobDigests(files: [student] + teacher))
+            let reducer = try Launch.start(digests: jobDigests(files: [student] + teacher + peer))
             let cfg = try reducer.together { () throws -> DistillConfig in
-                guard !teacher.isEmpty else { throw ValidationError("distill: --teacher: expected a teacher model file (repeat for an ensemble), found none") }
-                return try config()
+                let c = try config()
+                try checkTeachers(c)
+                return c
             }
             let dir = runFolder.folder(for: output)
+            let peers = try reducer.together { () throws -> [ModelFile] in
+                let ps = try peer.map { try ModelSource.read($0) }
+                do { try checkPeers(student: try ModelSource.read(student), peers: ps) } catch { throw flagged(error, flags: ["peers": "--peer"]) }
+                return ps
+            }
             let (s, ts, task) = try reducer.together { () throws -> (ModelFile, [ModelFile], TaskData) in
                 if reducer.isWriter { try FolderLock.acquire(output: output) }   // one writer per output, taken before the work starts
                 let s = try ModelSource.read(student), ts = try teacher.map { try ModelSource.read($0) }
-                let task = try data.load(for: ts[0].architecture, vocabulary: ts[0].vocabulary, model: teacher[0])
+                let ref = ts.first ?? s
+                let task = try data.load(for: ref.architecture, vocabulary: ref.vocabulary, model: teacher.first ?? student)
                 if let layer = s.quantized.keys.sorted().first {
                     throw FormatError(file: student, path: layer, "this layer is int8: a quantized model cannot be distilled; distill the float model, then quantize")
                 }
@@ -206,12 +246,14 @@ struct DistillCommand: ParsableCommand {
             }
             var run = DistillRunOptions(runDir: dir, resume: runFolder.resume)
             run.reducer = reducer
+            run.peers = cfg.method == .mutual ? peers : nil
             var (model, rep) = try distill(student: s, teachers: ts, config: cfg, data: task, run: run)
             guard reducer.isWriter else { return }
             let p = try provenance(task)
             model.recordData(p)
             rep.attach(data: p)
             try model.write(to: output)
+            if keepPeers { try writePeers(rep) }
             var r = rep
             r.bytes_before = fileSize(student)
             r.bytes_after = fileSize(output)
@@ -233,9 +275,14 @@ struct DistillCommand: ParsableCommand {
             let kind = r.metric_kind == .accuracy ? "accuracy" : "loss"
             let chosen = r.details["chosen"].flatMap { c in c["alpha"]?.number.map { a in ", α=\(a), T=\(c["temperature"]?.number ?? 0)" } } ?? ""
             emit("wrote \(output): \(r.params_after.formatted(grouping: true)) parameters; method \(cfg.method.rawValue)\(chosen)")
+            if case .array(let nets)? = r.details["mutual"]?["networks"] {
+                let each = nets.map { n in String(format: "%@ %.4f", n["name"]?.string ?? "?", n["val"]?[kind]?.number ?? .nan) }
+                emit(String(format: "  val %@: student before %.4f; after: %@", kind, r.metric_before ?? .nan, each.joined(separator: ", ")))
+            } else {
             emit(String(format: "  val %@: teacher %.4f, student before %.4f, after %.4f (gap recovered %@)", kind,
                         r.details["teacher"]?["val"]?[kind]?.number ?? .nan, r.metric_before ?? .nan, r.metric_after ?? .nan,
                         r.details["gap_recovered"]?.number.map { String(format: "%.2f", $0) } ?? "n/a"))
+            }
             if let b = r.details["baseline"]?["val"]?[kind]?.number { emit(String(format: "  baseline scratch val %@: %.4f", kind, b)) }
             if let c = r.details["cache"], let saved = c["seconds_saved"]?.number {
                 let what = c["top_k"]?.number.map { "top-\(Int($0))" } ?? "full"

@@ -34,6 +34,7 @@ func distillMethod(_ name: DistillMethodName) -> DistillMethod {
     switch name {
     case .soft, .sequence: return SoftMethod()
     case .hard: return HardMethod()
+    case .mutual: preconditionFailure("mutual learning runs through distillMutual: it has no teacher")
     }
 }
 
