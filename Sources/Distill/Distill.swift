@@ -33,6 +33,9 @@ public func distill(student: ModelFile, teacher: ModelFile, config: DistillConfi
 /// `DistillDetails`.
 public func distill(student: ModelFile, teachers: [ModelFile], config: DistillConfig, data: TaskData,
                     run: DistillRunOptions = DistillRunOptions()) throws -> (ModelFile, StageReport) {
+    if !config.compare.isEmpty {
+        return try distillCompare(student: student, teachers: teachers, config: config, data: data, run: run)
+    }
     if config.method == .mutual {
         return try distillMutual(student: student, peers: run.peers ?? config.peers.map { try ModelFile.read($0) },
                                  config: config, data: data, run: run)

@@ -21,6 +21,7 @@ extension DistillConfig {
         func need(_ ok: Bool, _ key: String, _ expected: String, _ found: Any) throws {
             if !ok { throw ConfigError("distill", key: key, expected: expected, found: "\(found)") }
         }
+        if !compare.isEmpty { return try validateCompare() }
         try validateMethodKeys()
         if let a = alpha.value { try need(a >= 0 && a <= 1, "alpha", "\"auto\" or a number in [0, 1]", a) }
         if let t = temperature.value { try need(t > 0 && t.isFinite, "temperature", "\"auto\" or a number > 0", t) }
@@ -73,8 +74,8 @@ extension DistillConfig {
         try need(t.min_lr >= 0 && t.min_lr <= t.lr, "min_lr", "in [0, lr]", t.min_lr)
     }
 
-    /// Whether the run learns from a teacher (every method but mutual).
-    public var needsTeacher: Bool { method != .mutual }
+    /// Whether the run learns from a teacher (every method but mutual; a comparison unless it lists mutual alone).
+    public var needsTeacher: Bool { compare.isEmpty ? method != .mutual : compare != [DistillMethodName.mutual.rawValue] }
 
     /// mutual: at least one peer, α ≥ 0, T > 0; no teacher-only option (augment, the cache, the baseline).
     func validateMutual() throws {

@@ -120,6 +120,10 @@ public struct DistillConfig: Codable, Equatable, Sendable {
     public var mutual_alpha = 1.0
     /// mutual: the temperature T of that KL (fixed, > 0).
     public var mutual_temperature = 1.0
+    /// The methods compared at equal budget (each in RUN/compare/NAME, resumable), the winner by validation metric
+    /// being the output: method names, plus "finetune" (soft at α = 0: the task loss from the student) and "scratch"
+    /// (the student's architecture from random init, task loss). [] runs `method` alone.
+    public var compare: [String] = []
     /// Ensembles: one weight per teacher (normalised to sum 1); [] = equal weights.
     public var teacher_weights: [Double] = []
     /// "none" or "scratch": also train the student architecture from random init with task loss on the same budget.

@@ -101,6 +101,8 @@ public struct DistillDetails: Codable, Sendable {
     public var hard: HardSummary?
     public var transfer: TransferSummary?
     public var mutual: MutualSummary?
+    /// compare: every method's result (in the winner's report).
+    public var comparison: DistillComparison?
     /// The final run's curve, and the scratch baseline's.
     public var curve: [CurvePoint]
     public var baseline_curve: [CurvePoint]?

@@ -70,6 +70,8 @@ struct DistillCommand: ParsableCommand {
     var mutualTemperature: Double?
     @Flag(help: "mutual: also write each trained peer beside the output (OUT.peer1.h5, …).")
     var keepPeers = false
+    @Option(help: "Compare methods at equal budget, comma-separated: method names, finetune (task loss from the student) or scratch (random init); the best by validation metric is written.")
+    var compare: String?
     @Option(help: "Share of the step budget the search may use, in [0, 1).")
     var searchShare: Double?
     @Option(help: "Successive-halving factor: keep the best 1/η per rung.")
@@ -121,7 +123,11 @@ struct DistillCommand: ParsableCommand {
             throw ValidationError("distill: --method: expected \(DistillMethodName.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(method)\"")
         }
         c.method = m
-        for o in methodOptions where o.given && o.method != m {
+        c.compare = compare.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        for o in methodOptions where o.given && (c.compare.isEmpty ? o.method != m : !c.compare.contains(o.method.rawValue)) {
+            if !c.compare.isEmpty {
+                throw ValidationError("distill: \(o.flag): expected \(o.method.rawValue) in --compare (the option applies to it only), found --compare \(c.compare.joined(separator: ","))")
+            }
             throw ValidationError("distill: \(o.flag): expected --method \(o.method.rawValue) (the option applies to it only), found --method \(m.rawValue)")
         }
         try applySoft(&c)
@@ -156,7 +162,7 @@ struct DistillCommand: ParsableCommand {
         if !c.teacher_weights.isEmpty && c.teacher_weights.count != teacher.count {
             throw ValidationError("distill: --teacher-weights: expected one weight per --teacher (\(teacher.count)), found \(c.teacher_weights.count): \(c.teacher_weights)")
         }
-        do { try c.validate() } catch { throw flagged(error, flags: ["teachers": "--teacher", "peers": "--peer"]) }
+        do { try c.validate() } catch { throw flagged(error, flags: ["teachers": "--teacher", "peers": "--peer", "compare": "--compare"]) }
         return c
     }
 
@@ -201,10 +207,10 @@ struct DistillCommand: ParsableCommand {
 
     /// A teacher for every method but mutual, which takes none.
     func checkTeachers(_ c: DistillConfig) throws {
-        if c.method == .mutual && !teacher.isEmpty {
+        if c.compare.isEmpty && c.method == .mutual && !teacher.isEmpty {
             throw ValidationError("distill: --teacher: expected no teacher with --method mutual (the networks learn from each other), found \(teacher.count)")
         }
-        if c.method != .mutual && teacher.isEmpty {
+        if c.needsTeacher && teacher.isEmpty {
             throw ValidationError("distill: --teacher: expected a teacher model file (repeat for an ensemble), found none")
         }
     }
@@ -246,7 +252,7 @@ struct DistillCommand: ParsableCommand {
             }
             var run = DistillRunOptions(runDir: dir, resume: runFolder.resume)
             run.reducer = reducer
-            run.peers = cfg.method == .mutual ? peers : nil
+            run.peers = cfg.method == .mutual || cfg.compare.contains("mutual") ? peers : nil
             var (model, rep) = try distill(student: s, teachers: ts, config: cfg, data: task, run: run)
             guard reducer.isWriter else { return }
             let p = try provenance(task)
@@ -274,7 +280,7 @@ struct DistillCommand: ParsableCommand {
             if json { emit(r.json); return }
             let kind = r.metric_kind == .accuracy ? "accuracy" : "loss"
             let chosen = r.details["chosen"].flatMap { c in c["alpha"]?.number.map { a in ", α=\(a), T=\(c["temperature"]?.number ?? 0)" } } ?? ""
-            emit("wrote \(output): \(r.params_after.formatted(grouping: true)) parameters; method \(cfg.method.rawValue)\(chosen)")
+            emit("wrote \(output): \(r.params_after.formatted(grouping: true)) parameters; method \(r.details["comparison"]?["winner"]?.string.map { "\($0) (best of --compare)" } ?? cfg.method.rawValue)\(chosen)")
             if case .array(let nets)? = r.details["mutual"]?["networks"] {
                 let each = nets.map { n in String(format: "%@ %.4f", n["name"]?.string ?? "?", n["val"]?[kind]?.number ?? .nan) }
                 emit(String(format: "  val %@: student before %.4f; after: %@", kind, r.metric_before ?? .nan, each.joined(separator: ", ")))
@@ -282,6 +288,14 @@ struct DistillCommand: ParsableCommand {
             emit(String(format: "  val %@: teacher %.4f, student before %.4f, after %.4f (gap recovered %@)", kind,
                         r.details["teacher"]?["val"]?[kind]?.number ?? .nan, r.metric_before ?? .nan, r.metric_after ?? .nan,
                         r.details["gap_recovered"]?.number.map { String(format: "%.2f", $0) } ?? "n/a"))
+            }
+            if case .array(let rows)? = r.details["comparison"]?["methods"] {
+                let unit = r.details["comparison"]?["seen_unit"]?.string ?? ""
+                for m in rows {
+                    emit(String(format: "  compare %@: val %@ %.4f, %.0f %@ seen, %.0f s%@", m["method"]?.string ?? "?", kind,
+                                m["val"]?[kind]?.number ?? .nan, m["seen"]?.number ?? 0, unit, m["seconds"]?.number ?? 0,
+                                m["method"] == r.details["comparison"]?["winner"] ? " (winner)" : ""))
+                }
             }
             if let b = r.details["baseline"]?["val"]?[kind]?.number { emit(String(format: "  baseline scratch val %@: %.4f", kind, b)) }
             if let c = r.details["cache"], let saved = c["seconds_saved"]?.number {
