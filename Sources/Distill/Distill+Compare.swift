@@ -35,6 +35,15 @@ func distillCompare(student: ModelFile, teachers: [ModelFile], config: DistillCo
     model.vocabulary = student.vocabulary
     var report = win.report
     var d = try DistillDetails(report: report)
+    // "Before" is the given student's, whichever method won (scratch and mutual start from random init).
+    let before = try evaluate(makeNetwork(student), on: try data.split(.val), splitName: "val", context: makeNetwork(student).context,
+                              maxBatches: config.train.eval_batches, reducer: run.reducer)
+    d.student_before = before
+    report.metric_before = before.metric
+    if let t = d.teacher?.val.metric {
+        let gap = t - before.metric
+        d.gap_recovered = abs(gap) > 1e-12 ? (d.student_after.metric - before.metric) / gap : nil
+    }
     d.comparison = DistillComparison(metric_kind: data.metricKind, seen_unit: d.seen_unit, winner: win.entry.method,
                                      methods: records.map(\.entry))
     report.details = try JSONValue(encoding: d)
@@ -72,7 +81,11 @@ private func compareOne(_ name: String, student: ModelFile, teachers: [ModelFile
     var sub = run
     sub.runDir = dir
     sub.resume = true
-    let input = name == "scratch" ? makeNetwork(student.architecture, seed: config.seed).modelFile(vocabulary: student.vocabulary) : student
+    var input = student
+    if name == "scratch" {
+        input = makeNetwork(student.architecture, seed: config.seed).modelFile(vocabulary: student.vocabulary)
+        input.history = student.history
+    }
     let (model, report) = try distill(student: input, teachers: teachers, config: c, data: data, run: sub)
     let d = try DistillDetails(report: report)
     let entry = DistillComparison.Entry(method: name, val: d.student_after, seen: d.seen,
