@@ -36,6 +36,7 @@ func distillMutual(student: ModelFile, peers: [ModelFile], config: DistillConfig
                    run: DistillRunOptions) throws -> (ModelFile, StageReport) {
     let start = Date()
     try config.validate()
+    let peers = try peers + config.peer_configs.map { try peerFromConfig($0, student: student, data: data) }
     try checkPeers(student: student, peers: peers)
     try data.check(student.architecture, model: "student")
     for p in peers { try data.check(p.architecture, model: "peer") }
@@ -71,6 +72,14 @@ func distillMutual(student: ModelFile, peers: [ModelFile], config: DistillConfig
     let mutual = DistillDetails.MutualSummary(alpha: config.mutual_alpha, temperature: config.mutual_temperature, networks: networks)
     return try mutualReport(student: student, model: out, before: before, after: networks[0].val, final: r, mutual: mutual,
                             config: config, data: data, context: context, dir: dir, wall: Date().timeIntervalSince(start))
+}
+
+/// An untrained model of the architecture a `condense train` config describes for `data` (only its model section
+/// is read); its weights are never used.
+func peerFromConfig(_ path: String, student: ModelFile, data: TaskData) throws -> ModelFile {
+    let c = try TrainConfig.load(path: path)
+    let arch = try c.architecture(features: data.features, classes: data.classes, vocabulary: data.vocabulary?.count, file: path)
+    return makeNetwork(arch, seed: 0).modelFile(vocabulary: student.vocabulary)
 }
 
 /// The student's and each peer's validation result; the peers' last weights written to RUN/final/peerK.h5 (rank 0).

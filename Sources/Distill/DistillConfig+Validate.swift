@@ -11,7 +11,7 @@ extension DistillConfig {
         ("prompt_length", .sequence), ("continuation_length", .sequence), ("samples_per_prompt", .sequence),
         ("transfer_tokens", .sequence), ("generate_temperature", .sequence), ("generate_top_p", .sequence),
         ("transfer_set", .sequence), ("best_of", .sequence), ("best_of_script", .sequence),
-        ("peers", .mutual), ("mutual_alpha", .mutual), ("mutual_temperature", .mutual),
+        ("peers", .mutual), ("peer_configs", .mutual), ("mutual_alpha", .mutual), ("mutual_temperature", .mutual),
     ]
 
     static let bestOfScores = ["teacher", "student", "script"]
@@ -83,7 +83,7 @@ extension DistillConfig {
         func need(_ ok: Bool, _ key: String, _ expected: String, _ found: Any) throws {
             if !ok { throw ConfigError("distill", key: key, expected: expected, found: "\(found)") }
         }
-        try need(!peers.isEmpty, "peers",
+        try need(!peers.isEmpty || !peer_configs.isEmpty, "peers",
                  "at least one peer model with method mutual (mutual learning trains the student with one or more peers; a single network has no one to learn from)",
                  "none")
         try need(mutual_alpha >= 0 && mutual_alpha.isFinite, "mutual_alpha", "a number ≥ 0", mutual_alpha)

@@ -116,6 +116,9 @@ public struct DistillConfig: Codable, Equatable, Sendable {
     public var transfer_set = ""
     /// mutual: the peers' model files (their architectures, re-initialised from seed + k for peer k); at least one.
     public var peers: [String] = []
+    /// mutual: peers given as `condense train` configs: the model section (sized to the data) is the architecture;
+    /// the rest of the file is not read. They follow `peers` in the numbering.
+    public var peer_configs: [String] = []
     /// mutual: the weight α of the mean KL from the other networks (fixed, ≥ 0; 0 trains each network alone).
     public var mutual_alpha = 1.0
     /// mutual: the temperature T of that KL (fixed, > 0).

@@ -64,6 +64,8 @@ struct DistillCommand: ParsableCommand {
     var transferSet: String?
     @Option(help: "mutual: a peer model (.h5) whose architecture is trained beside the student's, both from random init; repeat for more peers.")
     var peer: [String] = []
+    @Option(help: "mutual: a peer given as a `condense train` config (its model section); repeatable, after the --peer files.")
+    var peerConfig: [String] = []
     @Option(help: "mutual: weight α of the mean KL from the other networks, ≥ 0 (default 1).")
     var mutualAlpha: Double?
     @Option(help: "mutual: temperature T of that KL, > 0 (default 1).")
@@ -113,7 +115,7 @@ struct DistillCommand: ParsableCommand {
          ("--generate-temperature", generateTemperature != nil, .sequence), ("--generate-top-p", generateTopP != nil, .sequence),
          ("--transfer-set", transferSet != nil, .sequence), ("--best-of", bestOf != nil, .sequence),
          ("--best-of-script", bestOfScript != nil, .sequence),
-         ("--peer", !peer.isEmpty, .mutual), ("--mutual-alpha", mutualAlpha != nil, .mutual),
+         ("--peer", !peer.isEmpty, .mutual), ("--peer-config", !peerConfig.isEmpty, .mutual), ("--mutual-alpha", mutualAlpha != nil, .mutual),
          ("--mutual-temperature", mutualTemperature != nil, .mutual), ("--keep-peers", keepPeers, .mutual)]
     }
 
@@ -147,6 +149,7 @@ struct DistillCommand: ParsableCommand {
         if let v = bestOf { c.best_of = v }
         if let v = bestOfScript { c.best_of_script = v; if bestOf == nil { c.best_of = "script" } }
         c.peers = peer
+        c.peer_configs = peerConfig
         if let v = mutualAlpha { c.mutual_alpha = v }
         if let v = mutualTemperature { c.mutual_temperature = v }
         if let w = teacherWeights { c.teacher_weights = try numbers(w, "teacher-weights") }

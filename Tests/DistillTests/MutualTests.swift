@@ -84,6 +84,20 @@ import TestSupport
         for i in 0..<nets { for j in 0..<cols { #expect(grads[i][2 * cols + j] == 0, "a padding row gets no gradient") } }
     }
 
+    /// A peer given as a training config: its model section, sized to the data, is the peer's architecture.
+    @Test func aPeerConfigGivesThePeersArchitecture() throws {
+        let dir = TestSupport.tempDir("mutual-config")
+        let yaml = dir.appendingPathComponent("peer.yaml")
+        try "model:\n  family: mlp\n  hidden: [12, 6]\n".write(to: yaml, atomically: true, encoding: .utf8)
+        var c = config(alpha: 1)
+        c.peers = []; c.peer_configs = [yaml.path]
+        var run = DistillRunOptions(runDir: dir.appendingPathComponent("run").path, quiet: true)
+        run.peers = []
+        let (_, r) = try distill(student: Synthetic.mlp(16, [8], 4, seed: 1), teachers: [], config: c, data: Synthetic.task(w: w), run: run)
+        let nets = try #require(try DistillDetails(report: r).mutual?.networks)
+        #expect(nets.map(\.params) == [16 * 8 + 8 + 8 * 4 + 4, 16 * 12 + 12 + 12 * 6 + 6 + 6 * 4 + 4])
+    }
+
     @Test func seededRunsAreIdenticalAndAnotherSeedDiffers() throws {
         let peer = Synthetic.mlp(16, [12], 4, seed: 9)
         let a = try mutual(config(alpha: 1), peers: [peer]), b = try mutual(config(alpha: 1), peers: [peer])
