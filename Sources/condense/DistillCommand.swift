@@ -24,7 +24,7 @@ struct DistillCommand: ParsableCommand {
     @OptionGroup(title: "Data (training, and the α/T search on its validation split)")
     var data: DataArguments
 
-    @Option(help: "Method: soft (logit KD + task loss, α and T searched), hard (the teacher's labels) or sequence (text: fine-tune on the teacher's best-of-N samples).")
+    @Option(help: "Method: soft (logit KD + task loss, α and T searched), hard (the teacher's labels), sequence (text: fine-tune on the teacher's best-of-N samples) or mutual (no teacher: the student's architecture and --peer models trained together from random init).")
     var method = "soft"
     @Option(help: "soft: distillation weight α: auto or a number in [0, 1].")
     var alpha: String?

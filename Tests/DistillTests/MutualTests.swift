@@ -49,6 +49,33 @@ import TestSupport
         }
     }
 
+    /// The same for GPTs on text (a student of 1 block and a peer of 2, one context): bit for bit their training alone.
+    @Test func alphaZeroIsIndependentTrainingForGPTs() throws {
+        let corpus = try CharCorpus()
+        let v = corpus.vocabulary.count
+        func gpt(_ layers: Int) -> ModelFile {
+            var m = makeNetwork(.gpt(GPTConfig(n_layer: layers, n_head: 2, head_dim: 4, n_embd: 8, ffn_hidden: 16, block_size: 8,
+                                               vocab_size: v, bias: true, tie_embeddings: true, dropout: 0)), seed: 1).modelFile()
+            m.vocabulary = corpus.vocabulary.scalars.map { String($0) }
+            return m
+        }
+        var c = config(alpha: 0, steps: 6)
+        c.train.batch_size = 4
+        let dir = TestSupport.tempDir("mutual-gpt").path
+        var run = DistillRunOptions(runDir: dir, quiet: true)
+        run.peers = [gpt(2)]
+        let (out, _) = try distill(student: gpt(1), teachers: [], config: c, data: .text(corpus), run: run)
+        var o = c.train
+        o.steps = 6; o.epochs = 0
+        for (i, m) in [(0, out), (1, try ModelFile.read(dir + "/final/peer1.h5"))] {
+            let net = mutualInit(i == 0 ? gpt(1).architecture : gpt(2).architecture, seed: c.seed, index: i)
+            let t = Trainer(net: net, data: .text(corpus), options: o, seed: c.seed, runDir: TestSupport.tempDir("alone").path, config: .null)
+            t.quiet = true
+            _ = try t.run(resume: false)
+            #expect(flat(net.modelFile()) == flat(m), "GPT network \(i) differs from its training alone")
+        }
+    }
+
     // Tolerance. MutualObjective computes each row in float64 from the float32 logits and rounds the gradient once to
     // float32: |error| ≤ 2⁻²⁴·|g| ≤ 6e-8·|g|, with |g| ≤ (2 + 2αT)/count. The loss stays float64 (error ≈ 1e-15
     // relative). The reference's central differences (h = 1e-6, float64) add h²/6·|L'''| ≲ 1e-11 and a cancellation
