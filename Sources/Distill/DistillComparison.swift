@@ -59,8 +59,8 @@ extension DistillConfig {
     }
 
     /// compare: known names, each once; the method left at soft; the keys of unlisted methods at their defaults; no
-    /// baseline (list scratch); then each method's own config checked.
-    func validateCompare() throws {
+    /// baseline (list scratch). `validate()` then checks the ranges, and each method's own config.
+    func validateCompareList() throws {
         for (i, name) in compare.enumerated() {
             if !Self.compareNames.contains(name) {
                 throw ConfigError("distill", key: "compare", expected: "method names among \(Self.compareNames.joined(separator: ", "))", found: "\"\(name)\"")
@@ -81,6 +81,5 @@ extension DistillConfig {
             throw ConfigError("distill", key: key, expected: "its default (\(defaults[key]?.description ?? "?")): it applies to method \(owner.rawValue) only, which compare does not list",
                               found: mine[key]?.description ?? "?")
         }
-        for name in compare { try compareConfig(name).validate() }
     }
 }

@@ -21,8 +21,7 @@ extension DistillConfig {
         func need(_ ok: Bool, _ key: String, _ expected: String, _ found: Any) throws {
             if !ok { throw ConfigError("distill", key: key, expected: expected, found: "\(found)") }
         }
-        if !compare.isEmpty { return try validateCompare() }
-        try validateMethodKeys()
+        if compare.isEmpty { try validateMethodKeys() } else { try validateCompareList() }
         if let a = alpha.value { try need(a >= 0 && a <= 1, "alpha", "\"auto\" or a number in [0, 1]", a) }
         if let t = temperature.value { try need(t > 0 && t.isFinite, "temperature", "\"auto\" or a number > 0", t) }
         try need(jsd_beta > 0 && jsd_beta < 1, "jsd_beta", "a number in (0, 1)", jsd_beta)
@@ -72,6 +71,7 @@ extension DistillConfig {
         try need(t.grad_accum >= 1, "grad_accum", "≥ 1", t.grad_accum)
         try need(t.lr > 0 && t.lr.isFinite, "lr", "> 0", t.lr)
         try need(t.min_lr >= 0 && t.min_lr <= t.lr, "min_lr", "in [0, lr]", t.min_lr)
+        for name in compare { try compareConfig(name).validate() }
     }
 
     /// Whether the run learns from a teacher (every method but mutual; a comparison unless it lists mutual alone).
@@ -79,15 +79,15 @@ extension DistillConfig {
 
     /// mutual: at least one peer, α ≥ 0, T > 0; no teacher-only option (augment, the cache, the baseline).
     func validateMutual() throws {
-        guard method == .mutual else { return }
         func need(_ ok: Bool, _ key: String, _ expected: String, _ found: Any) throws {
             if !ok { throw ConfigError("distill", key: key, expected: expected, found: "\(found)") }
         }
+        try need(mutual_alpha >= 0 && mutual_alpha.isFinite, "mutual_alpha", "a number ≥ 0", mutual_alpha)
+        try need(mutual_temperature > 0 && mutual_temperature.isFinite, "mutual_temperature", "a number > 0", mutual_temperature)
+        guard method == .mutual else { return }
         try need(!peers.isEmpty || !peer_configs.isEmpty, "peers",
                  "at least one peer model with method mutual (mutual learning trains the student with one or more peers; a single network has no one to learn from)",
                  "none")
-        try need(mutual_alpha >= 0 && mutual_alpha.isFinite, "mutual_alpha", "a number ≥ 0", mutual_alpha)
-        try need(mutual_temperature > 0 && mutual_temperature.isFinite, "mutual_temperature", "a number > 0", mutual_temperature)
         try need(!augment && !cache_teacher, "method", "soft or hard with --augment or --cache-teacher (mutual learning has no teacher to label or cache)", method.rawValue)
         try need(baseline == "none", "baseline", "none with method mutual (every network of a mutual run already starts from random init)", "\"\(baseline)\"")
     }
