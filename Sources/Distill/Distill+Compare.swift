@@ -16,6 +16,7 @@ struct CompareRecord: Codable {
 func distillCompare(student: ModelFile, teachers: [ModelFile], config: DistillConfig, data: TaskData,
                     run: DistillRunOptions) throws -> (ModelFile, StageReport) {
     try config.validate()
+    if run.reducer.size > 1 { try DistillPlan.checkRanks(config, run: run) }
     let dir = run.runDir.isEmpty
         ? FileManager.default.temporaryDirectory.appendingPathComponent("condense-distill-\(getpid())-\(UUID().uuidString.prefix(8))").path
         : run.runDir

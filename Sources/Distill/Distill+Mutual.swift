@@ -40,6 +40,7 @@ func distillMutual(student: ModelFile, peers: [ModelFile], config: DistillConfig
     try checkPeers(student: student, peers: peers)
     try data.check(student.architecture, model: "student")
     for p in peers { try data.check(p.architecture, model: "peer") }
+    if run.reducer.size > 1 { try DistillPlan.checkRanks(config, run: run) }
     let dir = run.runDir.isEmpty
         ? FileManager.default.temporaryDirectory.appendingPathComponent("condense-distill-\(getpid())-\(UUID().uuidString.prefix(8))").path
         : run.runDir
