@@ -3,6 +3,7 @@
 """Usage: distill_reference.py IN.bin ROWS COLS ALPHA T DIVERGENCE BETA [TOPK]
        distill_reference.py hidden IN.bin ROWS CS CT KIND PROJ
        distill_reference.py hard IN.bin ROWS COLS MIX TAU
+       distill_reference.py mutual IN.bin NETS ROWS COLS ALPHA T
 
 IN.bin holds float32, row-major: student logits (ROWS, COLS), teacher logits (ROWS, COLS), targets (ROWS) as floats
 (-1 ignores a row). Prints JSON {"loss", "divergence", "ce", "grad": [ROWS*COLS]}, where
@@ -28,6 +29,12 @@ label of a row is its first largest logit when TAU = 0, else the class j whose i
 softmax(z_t/TAU), in class order, holds u. With lambda = MIX,
     L = mean over counted rows of -(lambda * log q[y] + (1 - lambda) * log q[teacher label]),  q = softmax(z_s).
 Prints JSON {"loss", "labels": [ROWS], "grad": [ROWS*COLS]} (central differences).
+
+The mutual mode checks deep mutual learning. IN.bin holds float32: the logits of NETS networks (NETS, ROWS, COLS),
+then targets (ROWS) as floats (-1 ignores a row). Network i's loss, the others' distributions held fixed, is
+    L_i = mean over counted rows of CE(y, softmax(z_i)) + ALPHA * T^2 / (NETS-1) * sum_{j != i} KL(p_j || p_i),
+with p = softmax(z/T). Prints JSON {"losses": [NETS], "grads": [NETS*ROWS*COLS]}, grads[i] = dL_i/dz_i by central
+differences over z_i alone.
 """
 import json
 import sys
@@ -151,7 +158,31 @@ def hard_main(args):
     print(json.dumps({"loss": f(), "labels": labels.tolist(), "grad": central(f, zs, 1e-5).ravel().tolist()}))
 
 
+def mutual_loss(zs, i, y, alpha, t):
+    keep = y >= 0
+    z, yk = zs[:, keep], y[keep].astype(int)
+    ce = -log_softmax(z[i])[np.arange(len(yk)), yk]
+    lq = log_softmax(z[i] / t)
+    others = [kl(log_softmax(z[j] / t), lq) for j in range(len(zs)) if j != i]
+    return (ce + alpha * t * t * np.mean(others, axis=0)).mean()
+
+
+def mutual_main(args):
+    path, nets, rows, cols, alpha, t = args
+    nets, rows, cols, alpha, t = int(nets), int(rows), int(cols), float(alpha), float(t)
+    raw = np.fromfile(path, dtype=np.float32).astype(np.float64)
+    zs, y = raw[:nets * rows * cols].reshape(nets, rows, cols), raw[nets * rows * cols:nets * rows * cols + rows]
+    losses, grads = [], []
+    for i in range(nets):
+        f = lambda: mutual_loss(zs, i, y, alpha, t)
+        losses.append(f())
+        grads += central(f, zs[i]).ravel().tolist()
+    print(json.dumps({"losses": losses, "grads": grads}))
+
+
 def main():
+    if sys.argv[1] == "mutual":
+        return mutual_main(sys.argv[2:8])
     if sys.argv[1] == "hidden":
         return hidden_main(sys.argv[2:8])
     if sys.argv[1] == "hard":

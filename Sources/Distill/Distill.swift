@@ -14,6 +14,8 @@ public struct DistillRunOptions {
     /// The ranks of a data-parallel run (one process by default): every rank trains its shard of each batch, the
     /// evaluations are sharded, and rank 0 alone writes the run folder and prints.
     public var reducer: GradientReducer = SingleProcess.shared
+    /// mutual: the peers, already read (nil: read from `config.peers`).
+    public var peers: [ModelFile]?
     public init(runDir: String = "", resume: Bool = false, quiet: Bool = false) {
         self.runDir = runDir; self.resume = resume; self.quiet = quiet
     }
@@ -31,6 +33,13 @@ public func distill(student: ModelFile, teacher: ModelFile, config: DistillConfi
 /// `DistillDetails`.
 public func distill(student: ModelFile, teachers: [ModelFile], config: DistillConfig, data: TaskData,
                     run: DistillRunOptions = DistillRunOptions()) throws -> (ModelFile, StageReport) {
+    if !config.compare.isEmpty {
+        return try distillCompare(student: student, teachers: teachers, config: config, data: data, run: run)
+    }
+    if config.method == .mutual {
+        return try distillMutual(student: student, peers: run.peers ?? config.peers.map { try ModelFile.read($0) },
+                                 config: config, data: data, run: run)
+    }
     let start = Date()
     let biggest = teachers.max { $0.parameterCount < $1.parameterCount }
     if let t = biggest {

@@ -13,6 +13,7 @@ extension DistillConfig {
         ("transfer_set", .sequence), ("best_of", .sequence), ("best_of_script", .sequence),
         ("temperature", .onPolicy), ("temperature_grid", .onPolicy), ("prompt_length", .onPolicy),
         ("continuation_length", .onPolicy), ("lambda", .onPolicy), ("gkd_beta", .onPolicy), ("sample_temperature", .onPolicy),
+        ("peers", .mutual), ("peer_configs", .mutual), ("mutual_alpha", .mutual), ("mutual_temperature", .mutual),
     ]
 
     static let bestOfScores = ["teacher", "student", "script"]
@@ -22,7 +23,7 @@ extension DistillConfig {
         func need(_ ok: Bool, _ key: String, _ expected: String, _ found: Any) throws {
             if !ok { throw ConfigError("distill", key: key, expected: expected, found: "\(found)") }
         }
-        try validateMethodKeys()
+        if compare.isEmpty { try validateMethodKeys() } else { try validateCompareList() }
         if let a = alpha.value { try need(a >= 0 && a <= 1, "alpha", "\"auto\" or a number in [0, 1]", a) }
         if let t = temperature.value { try need(t > 0 && t.isFinite, "temperature", "\"auto\" or a number > 0", t) }
         try need(jsd_beta > 0 && jsd_beta < 1, "jsd_beta", "a number in (0, 1)", jsd_beta)
@@ -55,6 +56,7 @@ extension DistillConfig {
                  "soft or hard with --augment or --cache-teacher (the sequence method trains on the teacher's text, with no teacher outputs per batch)",
                  method.rawValue)
         try validateOnPolicy()
+        try validateMutual()
         if !teacher_weights.isEmpty { _ = try EnsembleTeacher.normalised(teacher_weights, count: teacher_weights.count) }
         try need(!(hidden_loss != .none && cache_teacher), "hidden_loss",
                  "none with --cache-teacher (the hidden-state loss needs the teacher's hidden states, which --cache-teacher does not keep; drop --cache-teacher or set hidden_loss: none)",
@@ -72,6 +74,25 @@ extension DistillConfig {
         try need(t.grad_accum >= 1, "grad_accum", "≥ 1", t.grad_accum)
         try need(t.lr > 0 && t.lr.isFinite, "lr", "> 0", t.lr)
         try need(t.min_lr >= 0 && t.min_lr <= t.lr, "min_lr", "in [0, lr]", t.min_lr)
+        for name in compare { try compareConfig(name).validate() }
+    }
+
+    /// Whether the run learns from a teacher (every method but mutual; a comparison unless it lists mutual alone).
+    public var needsTeacher: Bool { compare.isEmpty ? method != .mutual : compare != [DistillMethodName.mutual.rawValue] }
+
+    /// mutual: at least one peer, α ≥ 0, T > 0; no teacher-only option (augment, the cache, the baseline).
+    func validateMutual() throws {
+        func need(_ ok: Bool, _ key: String, _ expected: String, _ found: Any) throws {
+            if !ok { throw ConfigError("distill", key: key, expected: expected, found: "\(found)") }
+        }
+        try need(mutual_alpha >= 0 && mutual_alpha.isFinite, "mutual_alpha", "a number ≥ 0", mutual_alpha)
+        try need(mutual_temperature > 0 && mutual_temperature.isFinite, "mutual_temperature", "a number > 0", mutual_temperature)
+        guard method == .mutual else { return }
+        try need(!peers.isEmpty || !peer_configs.isEmpty, "peers",
+                 "at least one peer model with method mutual (mutual learning trains the student with one or more peers; a single network has no one to learn from)",
+                 "none")
+        try need(!augment && !cache_teacher, "method", "soft or hard with --augment or --cache-teacher (mutual learning has no teacher to label or cache)", method.rawValue)
+        try need(baseline == "none", "baseline", "none with method mutual (every network of a mutual run already starts from random init)", "\"\(baseline)\"")
     }
 
     /// A key of another method that differs from its default is an error: it would be silently ignored. A key may

@@ -46,6 +46,9 @@ public enum DistillMethodName: String, Codable, CaseIterable, Sendable {
     /// Text: generalized knowledge distillation (GKD). A share `lambda` of the batches are prompts of the training
     /// split continued by the student itself; every counted position is scored by T²·JSD(gkd_beta) against the teacher.
     case onPolicy = "on-policy"
+    /// Deep mutual learning: the student's architecture and one or more peers, each from random init, trained together
+    /// on the same batches, each on CE + α·T²·(mean KL from the others); no teacher.
+    case mutual
 }
 
 public struct DistillConfig: Codable, Equatable, Sendable {
@@ -123,6 +126,19 @@ public struct DistillConfig: Codable, Equatable, Sendable {
     public var gkd_beta = 0.5
     /// on-policy: the temperature at which the student samples its continuations (> 0 when lambda > 0).
     public var sample_temperature = 1.0
+    /// mutual: the peers' model files (their architectures, re-initialised from seed + k for peer k); at least one.
+    public var peers: [String] = []
+    /// mutual: peers given as `condense train` configs: the model section (sized to the data) is the architecture;
+    /// the rest of the file is not read. They follow `peers` in the numbering.
+    public var peer_configs: [String] = []
+    /// mutual: the weight α of the mean KL from the other networks (fixed, ≥ 0; 0 trains each network alone).
+    public var mutual_alpha = 1.0
+    /// mutual: the temperature T of that KL (fixed, > 0).
+    public var mutual_temperature = 1.0
+    /// The methods compared at equal budget (each in RUN/compare/NAME, resumable), the winner by validation metric
+    /// being the output: method names, plus "finetune" (soft at α = 0: the task loss from the student) and "scratch"
+    /// (the student's architecture from random init, task loss). [] runs `method` alone.
+    public var compare: [String] = []
     /// Ensembles: one weight per teacher (normalised to sum 1); [] = equal weights.
     public var teacher_weights: [Double] = []
     /// "none" or "scratch": also train the student architecture from random init with task loss on the same budget.

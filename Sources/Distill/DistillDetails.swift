@@ -64,8 +64,23 @@ public struct DistillDetails: Codable, Sendable {
         public var temperature: Double
     }
 
+    /// One network of a mutual run after training (the student first).
+    public struct MutualNetwork: Codable, Sendable {
+        public var name: String
+        public var params: Int
+        public var val: EvalResult
+        /// Its model file inside the run folder (the student's: best.h5 by validation; a peer's: its last step).
+        public var model: String
+    }
+    public struct MutualSummary: Codable, Sendable {
+        public var alpha: Double
+        public var temperature: Double
+        public var networks: [MutualNetwork]
+    }
+
     public var method: DistillMethodName
-    public var teacher: TeacherSummary
+    /// The teacher (nil for mutual learning, which has none).
+    public var teacher: TeacherSummary?
     public var student_before: EvalResult
     public var student_after: EvalResult
     public var gap_recovered: Double?
@@ -86,6 +101,9 @@ public struct DistillDetails: Codable, Sendable {
     public var hard: HardSummary?
     public var transfer: TransferSummary?
     public var on_policy: OnPolicySummary?
+    public var mutual: MutualSummary?
+    /// compare: every method's result (in the winner's report).
+    public var comparison: DistillComparison?
     /// The final run's curve, and the scratch baseline's.
     public var curve: [CurvePoint]
     public var baseline_curve: [CurvePoint]?
@@ -95,7 +113,7 @@ public struct DistillDetails: Codable, Sendable {
         self = try JSONDecoder().decode(DistillDetails.self, from: JSONEncoder().encode(report.details))
     }
 
-    init(method: DistillMethodName, teacher: TeacherSummary, student_before: EvalResult, student_after: EvalResult,
+    init(method: DistillMethodName, teacher: TeacherSummary?, student_before: EvalResult, student_after: EvalResult,
          search: SearchResult, final: FinalSummary, total_steps: Int, seen: Int, seen_unit: String, teacher_seconds: Double,
          run_dir: String, curve: [CurvePoint]) {
         self.method = method; self.teacher = teacher; self.student_before = student_before; self.student_after = student_after

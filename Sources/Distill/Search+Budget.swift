@@ -16,6 +16,10 @@ public func checkSearchBudget(_ config: DistillConfig, trainExamples: Int?) thro
         throw fail("temperature_grid", "at most \(SearchLimits.maxGrid) values", "\(config.temperature_grid.count)")
     }
     guard config.search_eta <= SearchLimits.maxEta else { throw fail("search_eta", "at most \(SearchLimits.maxEta)", "\(config.search_eta)") }
+    if !config.compare.isEmpty {  // each compared method searches (or not) within its own budget
+        for name in config.compare { try checkSearchBudget(try config.compareConfig(name), trainExamples: trainExamples) }
+        return
+    }
     guard config.method == .soft || config.method == .onPolicy else { return }  // the other methods search nothing
     let o = config.train
     let total: Int

@@ -72,6 +72,12 @@ extension Recipe {
             let path = distillPath(e.path ?? "")
             throw FormatError(file: file, path: path, e.message + line(path))
         }
+        for (i, p) in c.peers.enumerated() where !FileManager.default.fileExists(atPath: p) {
+            throw FormatError(file: file, path: "distill.peers[\(i)]", "the peer \(p) does not exist\(line("distill.peers"))")
+        }
+        for (i, p) in c.peer_configs.enumerated() where !FileManager.default.fileExists(atPath: p) {
+            throw FormatError(file: file, path: "distill.peer_configs[\(i)]", "the peer config \(p) does not exist\(line("distill.peer_configs"))")
+        }
         let count = teachers.isEmpty ? (teacher.path.isEmpty ? 0 : 1) : teachers.count
         if !c.teacher_weights.isEmpty && c.teacher_weights.count != count {
             throw FormatError(file: file, path: "distill.teacher_weights",

@@ -57,6 +57,7 @@ extension RunReport {
             }
             s += "\n"
         }
+        s += comparisonMarkdown
         if let w = wall_seconds { s += String(format: "Total wall time of this run: %.0f s (%.1f min).", w, w / 60) + "\n\n" }
         if let p = data_provenance { s += dataSection(p) }
         if !plots.isEmpty {
@@ -78,6 +79,7 @@ extension RunReport {
             if let a = d["chosen"]?["alpha"]?.number, let t = d["chosen"]?["temperature"]?.number {
                 parts.append(String(format: "α = %g, T = %g", a, t))
             }
+            if let w = d["comparison"]?["winner"]?.string { parts.append("best of the compared methods: \(w)") }
             if let s = d["total_steps"]?.number { parts.append("\(Int(s)) steps") }
             if let g = d["gap_recovered"]?.number { parts.append(String(format: "gap recovered %.0f %%", g * 100)) }
             return parts.joined(separator: "; ")

@@ -9,6 +9,7 @@ extension RunReport {
         var out: [(String, String)] = []
         if let c = curvesPlot() { out.append(("curves.svg", c)) }
         if let s = sweepPlot() { out.append(("sweep.svg", s)) }
+        if let c = comparePlot() { out.append(("compare.svg", c)) }
         if models.count >= 1 { out.append(("params-vs-metric.svg", paramsPlot())) }
         return out
     }

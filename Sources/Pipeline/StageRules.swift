@@ -9,7 +9,7 @@ struct StageRule: Sendable {
         case once
         /// No stage may follow it; only the report's evaluation runs after it.
         case last
-        /// The recipe must name a teacher.
+        /// The recipe must name a teacher (unless the stage's method takes none: mutual learning).
         case needsTeacher
         /// Its input must differ from the teacher: an earlier stage, or the recipe's `student`.
         case needsStudent
@@ -52,7 +52,7 @@ extension Recipe {
                         broken = "\(kinds[i + 1].rawValue) follows \(kind.rawValue) (stages: \(kinds.map(\.rawValue).joined(separator: " → ")))"
                     }
                 case .needsTeacher:
-                    if teacher.path.isEmpty { broken = "the recipe has no teacher (teacher.path is empty)" }
+                    if teacher.path.isEmpty && stages[i].needsTeacher { broken = "the recipe has no teacher (teacher.path is empty)" }
                 case .needsStudent:
                     if i == 0 && student.isEmpty { broken = "\(kind.rawValue) is the first stage and student is empty, so it would distill the teacher into itself" }
                 }
@@ -61,5 +61,13 @@ extension Recipe {
                 }
             }
         }
+    }
+}
+
+extension StageSpec {
+    /// Whether the stage learns from the recipe's teacher (a distill stage whose method needs one).
+    var needsTeacher: Bool {
+        if case .distill(let c) = self { return c.needsTeacher }
+        return true
     }
 }

@@ -24,7 +24,7 @@ struct DistillCommand: ParsableCommand {
     @OptionGroup(title: "Data (training, and the α/T search on its validation split)")
     var data: DataArguments
 
-    @Option(help: "Method: soft (logit KD + task loss, α and T searched), hard (the teacher's labels), sequence (text: fine-tune on the teacher's best-of-N samples) or on-policy (text: GKD on the student's own samples).")
+    @Option(help: "Method: soft (logit KD + task loss, α and T searched), hard (the teacher's labels), sequence (text: fine-tune on the teacher's best-of-N samples), on-policy (text: GKD on the student's own samples) or mutual (no teacher: the student's architecture and --peer models trained together from random init).")
     var method = "soft"
     @Option(help: "soft: distillation weight α: auto or a number in [0, 1].")
     var alpha: String?
@@ -68,6 +68,18 @@ struct DistillCommand: ParsableCommand {
     var gkdBeta: Double?
     @Option(help: "on-policy: the student's sampling temperature (> 0 when --lambda > 0).")
     var sampleTemperature: Double?
+    @Option(help: "mutual: a peer model (.h5) whose architecture is trained beside the student's, both from random init; repeat for more peers.")
+    var peer: [String] = []
+    @Option(help: "mutual: a peer given as a `condense train` config (its model section); repeatable, after the --peer files.")
+    var peerConfig: [String] = []
+    @Option(help: "mutual: weight α of the mean KL from the other networks, ≥ 0 (default 1).")
+    var mutualAlpha: Double?
+    @Option(help: "mutual: temperature T of that KL, > 0 (default 1).")
+    var mutualTemperature: Double?
+    @Flag(help: "mutual: also write each trained peer beside the output (OUT.peer1.h5, …).")
+    var keepPeers = false
+    @Option(help: "Compare methods at equal budget, comma-separated: method names, finetune (task loss from the student) or scratch (random init); the best by validation metric is written.")
+    var compare: String?
     @Option(help: "Share of the step budget the search may use, in [0, 1).")
     var searchShare: Double?
     @Option(help: "Successive-halving factor: keep the best 1/η per rung.")
@@ -112,7 +124,24 @@ struct DistillCommand: ParsableCommand {
          ("--temperature", temperature != nil, .onPolicy), ("--temperature-grid", temperatureGrid != nil, .onPolicy),
          ("--prompt-length", promptLength != nil, .onPolicy), ("--continuation-length", continuationLength != nil, .onPolicy),
          ("--lambda", lambda != nil, .onPolicy), ("--gkd-beta", gkdBeta != nil, .onPolicy),
-         ("--sample-temperature", sampleTemperature != nil, .onPolicy)]
+         ("--sample-temperature", sampleTemperature != nil, .onPolicy),
+         ("--peer", !peer.isEmpty, .mutual), ("--peer-config", !peerConfig.isEmpty, .mutual), ("--mutual-alpha", mutualAlpha != nil, .mutual),
+         ("--mutual-temperature", mutualTemperature != nil, .mutual), ("--keep-peers", keepPeers, .mutual)]
+    }
+
+    /// A method's option given while that method does not run (neither `--method` nor in `--compare`) is an error: it
+    /// would be silently ignored. A flag may belong to several methods (one row each).
+    func checkMethodOptions(method m: DistillMethodName, compare: [String]) throws {
+        for o in methodOptions where o.given {
+            let owners = methodOptions.filter { $0.flag == o.flag }.map(\.method)
+            let them = owners.count == 1 ? "it" : "them"
+            if compare.isEmpty {
+                guard !owners.contains(m) else { continue }
+                throw ValidationError("distill: \(o.flag): expected \(owners.map { "--method \($0.rawValue)" }.joined(separator: " or ")) (the option applies to \(them) only), found --method \(m.rawValue)")
+            }
+            guard !owners.contains(where: { compare.contains($0.rawValue) }) else { continue }
+            throw ValidationError("distill: \(o.flag): expected \(owners.map(\.rawValue).joined(separator: " or ")) in --compare (the option applies to \(them) only), found --compare \(compare.joined(separator: ","))")
+        }
     }
 
     func config() throws -> DistillConfig {
@@ -121,11 +150,8 @@ struct DistillCommand: ParsableCommand {
             throw ValidationError("distill: --method: expected \(DistillMethodName.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(method)\"")
         }
         c.method = m
-        // A flag may belong to several methods (one row each).
-        for o in methodOptions where o.given && !methodOptions.contains(where: { $0.flag == o.flag && $0.method == m }) {
-            let owners = methodOptions.filter { $0.flag == o.flag }.map { "--method \($0.method.rawValue)" }
-            throw ValidationError("distill: \(o.flag): expected \(owners.joined(separator: " or ")) (the option applies to \(owners.count == 1 ? "it" : "them") only), found --method \(m.rawValue)")
-        }
+        c.compare = compare.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        try checkMethodOptions(method: m, compare: c.compare)
         try applySoft(&c)
         if let v = hardMix {
             guard let m = Tuned(v) else { throw ValidationError("distill: --hard-mix: expected auto or a weight in [0, 1], found \"\(v)\"") }
@@ -145,6 +171,10 @@ struct DistillCommand: ParsableCommand {
         if let v = lambda { c.lambda = v }
         if let v = gkdBeta { c.gkd_beta = v }
         if let v = sampleTemperature { c.sample_temperature = v }
+        c.peers = peer
+        c.peer_configs = peerConfig
+        if let v = mutualAlpha { c.mutual_alpha = v }
+        if let v = mutualTemperature { c.mutual_temperature = v }
         if let w = teacherWeights { c.teacher_weights = try numbers(w, "teacher-weights") }
         if let v = searchShare { c.search_share = v }
         if let v = searchEta { c.search_eta = v }
@@ -158,7 +188,7 @@ struct DistillCommand: ParsableCommand {
         if !c.teacher_weights.isEmpty && c.teacher_weights.count != teacher.count {
             throw ValidationError("distill: --teacher-weights: expected one weight per --teacher (\(teacher.count)), found \(c.teacher_weights.count): \(c.teacher_weights)")
         }
-        do { try c.validate() } catch { throw flagged(error, flags: ["teachers": "--teacher"]) }
+        do { try c.validate() } catch { throw flagged(error, flags: ["teachers": "--teacher", "peers": "--peer", "compare": "--compare"]) }
         return c
     }
 
@@ -201,18 +231,45 @@ struct DistillCommand: ParsableCommand {
         return v.map { $0! }
     }
 
+    /// A teacher for every method but mutual, which takes none.
+    func checkTeachers(_ c: DistillConfig) throws {
+        if c.compare.isEmpty && c.method == .mutual && !teacher.isEmpty {
+            throw ValidationError("distill: --teacher: expected no teacher with --method mutual (the networks learn from each other), found \(teacher.count)")
+        }
+        if c.needsTeacher && teacher.isEmpty {
+            throw ValidationError("distill: --teacher: expected a teacher model file (repeat for an ensemble), found none")
+        }
+    }
+
+    /// --keep-peers: each peer of the run folder copied beside the output (OUT.peerK.h5), atomically.
+    func writePeers(_ rep: StageReport) throws {
+        guard case .array(let nets)? = rep.details["mutual"]?["networks"] else { return }
+        let stem = output.hasSuffix(".h5") ? String(output.dropLast(3)) : output
+        for n in nets.dropFirst() {
+            guard let name = n["name"]?.string, let path = n["model"]?.string else { continue }
+            try ModelFile.read(path).write(to: "\(stem).\(name).h5")
+        }
+    }
+
     func run() throws {
         try reportingErrors {
-            let reducer = try Launch.start(digests: jobDigests(files: [student] + teacher))
+            let reducer = try Launch.start(digests: jobDigests(files: [student] + teacher + peer))
             let cfg = try reducer.together { () throws -> DistillConfig in
-                guard !teacher.isEmpty else { throw ValidationError("distill: --teacher: expected a teacher model file (repeat for an ensemble), found none") }
-                return try config()
+                let c = try config()
+                try checkTeachers(c)
+                return c
             }
             let dir = runFolder.folder(for: output)
+            let peers = try reducer.together { () throws -> [ModelFile] in
+                let ps = try peer.map { try ModelSource.read($0) }
+                do { try checkPeers(student: try ModelSource.read(student), peers: ps) } catch { throw flagged(error, flags: ["peers": "--peer"]) }
+                return ps
+            }
             let (s, ts, task) = try reducer.together { () throws -> (ModelFile, [ModelFile], TaskData) in
                 if reducer.isWriter { try FolderLock.acquire(output: output) }   // one writer per output, taken before the work starts
                 let s = try ModelSource.read(student), ts = try teacher.map { try ModelSource.read($0) }
-                let task = try data.load(for: ts[0].architecture, vocabulary: ts[0].vocabulary, model: teacher[0])
+                let ref = ts.first ?? s
+                let task = try data.load(for: ref.architecture, vocabulary: ref.vocabulary, model: teacher.first ?? student)
                 if let layer = s.quantized.keys.sorted().first {
                     throw FormatError(file: student, path: layer, "this layer is int8: a quantized model cannot be distilled; distill the float model, then quantize")
                 }
@@ -221,12 +278,14 @@ struct DistillCommand: ParsableCommand {
             }
             var run = DistillRunOptions(runDir: dir, resume: runFolder.resume)
             run.reducer = reducer
+            run.peers = cfg.method == .mutual || cfg.compare.contains("mutual") ? peers : nil
             var (model, rep) = try distill(student: s, teachers: ts, config: cfg, data: task, run: run)
             guard reducer.isWriter else { return }
             let p = try provenance(task)
             model.recordData(p)
             rep.attach(data: p)
             try model.write(to: output)
+            if keepPeers { try writePeers(rep) }
             var r = rep
             r.bytes_before = fileSize(student)
             r.bytes_after = fileSize(output)
@@ -247,10 +306,23 @@ struct DistillCommand: ParsableCommand {
             if json { emit(r.json); return }
             let kind = r.metric_kind == .accuracy ? "accuracy" : "loss"
             let chosen = r.details["chosen"].flatMap { c in c["alpha"]?.number.map { a in ", α=\(a), T=\(c["temperature"]?.number ?? 0)" } } ?? ""
-            emit("wrote \(output): \(r.params_after.formatted(grouping: true)) parameters; method \(cfg.method.rawValue)\(chosen)")
+            emit("wrote \(output): \(r.params_after.formatted(grouping: true)) parameters; method \(r.details["comparison"]?["winner"]?.string.map { "\($0) (best of --compare)" } ?? cfg.method.rawValue)\(chosen)")
+            if case .array(let nets)? = r.details["mutual"]?["networks"] {
+                let each = nets.map { n in String(format: "%@ %.4f", n["name"]?.string ?? "?", n["val"]?[kind]?.number ?? .nan) }
+                emit(String(format: "  val %@: student before %.4f; after: %@", kind, r.metric_before ?? .nan, each.joined(separator: ", ")))
+            } else {
             emit(String(format: "  val %@: teacher %.4f, student before %.4f, after %.4f (gap recovered %@)", kind,
                         r.details["teacher"]?["val"]?[kind]?.number ?? .nan, r.metric_before ?? .nan, r.metric_after ?? .nan,
                         r.details["gap_recovered"]?.number.map { String(format: "%.2f", $0) } ?? "n/a"))
+            }
+            if case .array(let rows)? = r.details["comparison"]?["methods"] {
+                let unit = r.details["comparison"]?["seen_unit"]?.string ?? ""
+                for m in rows {
+                    emit(String(format: "  compare %@: val %@ %.4f, %.0f %@ seen, %.0f s%@", m["method"]?.string ?? "?", kind,
+                                m["val"]?[kind]?.number ?? .nan, m["seen"]?.number ?? 0, unit, m["seconds"]?.number ?? 0,
+                                m["method"] == r.details["comparison"]?["winner"] ? " (winner)" : ""))
+                }
+            }
             if let b = r.details["baseline"]?["val"]?[kind]?.number { emit(String(format: "  baseline scratch val %@: %.4f", kind, b)) }
             if let c = r.details["cache"], let saved = c["seconds_saved"]?.number {
                 let what = c["top_k"]?.number.map { "top-\(Int($0))" } ?? "full"

@@ -107,8 +107,8 @@ import TestSupport
         #expect(rc.details["cache"]?["misses"]?.number == 0)
         #expect(online.parameters["layers/0/weight"]!.array == fromCache.parameters["layers/0/weight"]!.array)
         let d = try DistillDetails(report: report)
-        #expect(d.teacher.members?.map(\.weight) == [2.0 / 3, 1.0 / 3])
-        #expect(d.teacher.digest == EnsembleTeacher.digest(teachers.map(modelDigest), weights: [2.0 / 3, 1.0 / 3]))
+        #expect(d.teacher?.members?.map(\.weight) == [2.0 / 3, 1.0 / 3])
+        #expect(d.teacher?.digest == EnsembleTeacher.digest(teachers.map(modelDigest), weights: [2.0 / 3, 1.0 / 3]))
         var hard = DistillConfig()
         hard.method = .hard
         hard.train = cfg.train; hard.teacher_weights = [2, 1]

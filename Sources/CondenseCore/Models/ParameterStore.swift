@@ -17,6 +17,16 @@ public final class ParameterStore {
         index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
     }
 
+    /// Several stores seen as one, each name prefixed: the tensors (values and gradients) are the stores' own, so
+    /// a backward into a store's network fills this one's gradients, and a step of this one moves that network.
+    public init(joining stores: [(prefix: String, store: ParameterStore)]) {
+        names = stores.flatMap { s in s.store.names.map { s.prefix + $0 } }
+        values = stores.flatMap(\.store.values)
+        grads = stores.flatMap(\.store.grads)
+        decay = stores.flatMap(\.store.decay)
+        index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+    }
+
     public subscript(_ name: String) -> Tensor { values[index[name]!] }
     public func grad(_ name: String) -> Tensor { grads[index[name]!] }
     public func has(_ name: String) -> Bool { index[name] != nil }

@@ -21,6 +21,7 @@ extension Trainer {
         if options.grad_clip > 0 && norm > options.grad_clip {
             for g in net.params.grads { g.scale(Float(options.grad_clip / norm)) }
         }
+        if let extra = extraParameters { clipGroups(extra) }
         let lr = learningRate(step: step, total: s.total, warmup: options.warmup_steps, lr: options.lr, minLR: options.min_lr)
         s.optimizers.model.step(net.params, lr: Float(lr))
         if let extra = extraParameters, let o = s.optimizers.extra { o.step(extra, lr: Float(lr)) }
@@ -93,6 +94,15 @@ extension Trainer {
         var l = [loss * w]
         try reducer.sum(&l)
         loss = l[0]
+    }
+
+    /// Each of `extraClipGroups` clipped by its own norm, as the model's (the norm summed in the same order).
+    private func clipGroups(_ extra: ParameterStore) {
+        guard options.grad_clip > 0 else { return }
+        for group in extraClipGroups {
+            let norm = extra.grads[group].reduce(0.0) { $0 + Double($1.sumOfSquares()) }.squareRoot()
+            if norm > options.grad_clip { for g in extra.grads[group] { g.scale(Float(options.grad_clip / norm)) } }
+        }
     }
 
     private func checkGradients(_ s: Session, step: Int) throws {

@@ -18,6 +18,10 @@ public final class Trainer {
     /// fill, and the Trainer zeroes, checks, steps (their own AdamW moments, the run's schedule, outside the
     /// gradient-norm clip) and checkpoints them with the model. They are never written to best.h5.
     public var extraParameters: ParameterStore?
+    /// Groups of `extraParameters` (tensor index ranges) each clipped by its own gradient norm at `grad_clip`, as
+    /// the model is (a method whose extra parameters are whole networks, such as mutual learning's peers); the
+    /// tensors outside every group are not clipped.
+    public var extraClipGroups: [Range<Int>] = []
     public var vocabulary: [String]?
     public var quiet = false
     /// How the ranks of a data-parallel run combine their gradients, losses and metrics; one process by default.

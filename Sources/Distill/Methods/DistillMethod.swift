@@ -35,6 +35,7 @@ func distillMethod(_ name: DistillMethodName) -> DistillMethod {
     case .soft, .sequence: return SoftMethod()
     case .hard: return HardMethod()
     case .onPolicy: return OnPolicyMethod()
+    case .mutual: preconditionFailure("mutual learning runs through distillMutual: it has no teacher")
     }
 }
 
