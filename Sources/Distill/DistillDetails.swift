@@ -86,6 +86,10 @@ public struct DistillDetails: Codable, Sendable {
     public var hard: HardSummary?
     public var transfer: TransferSummary?
     public var on_policy: OnPolicySummary?
+    /// Text: how the final student generates for the teacher (its samples' NLL under the teacher, as a draft), and
+    /// the scratch baseline's; nil for images or with generation_samples 0.
+    public var generation: GenerationMetrics?
+    public var baseline_generation: GenerationMetrics?
     /// The final run's curve, and the scratch baseline's.
     public var curve: [CurvePoint]
     public var baseline_curve: [CurvePoint]?
