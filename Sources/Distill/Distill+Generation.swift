@@ -4,10 +4,10 @@ import CondenseCore
 import Foundation
 
 extension DistillPlan {
-    /// The metrics' options for this run; nil for images, with generation_samples 0, or with a block of one token.
-    /// The prompt is P = min(16, block / 4) tokens (at least 1), block the smallest of the student's and the teachers'
-    /// block sizes. C = generation_tokens: its default is clipped to block − P, a value set otherwise must fit (one
-    /// ConfigError, before any training).
+    /// The metrics' options for this run; nil for images, with generation_samples 0, or with a block (or a validation
+    /// split) of one token. The prompt is P = min(16, block / 4) tokens (at least 1, and shorter than the validation
+    /// split), block the smallest of the student's and the teachers' block sizes. C = generation_tokens: its default
+    /// is clipped to block − P, a value set otherwise must fit (one ConfigError, before any training).
     static func generationOptions(_ config: DistillConfig, student: ModelFile, teachers: [ModelFile],
                                   data: TaskData) throws -> GenerationMetricsOptions? {
         guard config.generation_samples > 0, case .gpt(let s) = student.architecture, case .text(let corpus) = data else { return nil }
@@ -15,8 +15,8 @@ extension DistillPlan {
             if case .gpt(let c) = t.architecture { return min(b, c.block_size) }
             return b
         }
-        guard block >= 2 else { return nil }
-        let p = max(1, min(16, block / 4))
+        guard block >= 2, corpus.val.count >= 2 else { return nil }
+        let p = max(1, min(16, block / 4, corpus.val.count - 1))
         let isDefault = config.generation_tokens == DistillConfig().generation_tokens
         let o = GenerationMetricsOptions(samples: config.generation_samples, prompt_length: p,
                                          tokens: isDefault ? min(config.generation_tokens, block - p) : config.generation_tokens,
