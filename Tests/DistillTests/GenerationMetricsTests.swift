@@ -177,4 +177,31 @@ import TestSupport
         #expect(e == "distill: generation_tokens: expected a continuation of 1...12 tokens (the prompt's 4 + the continuation ≤ the block size 16), found 13")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("final").path), "nothing was trained")
     }
+
+    /// `condense distill` prints the metrics; a bad N or C is one line on stderr, exit 1, nothing written.
+    @Test func theCommandPrintsTheMetricsAndRefusesBadValues() throws {
+        let dir = TestSupport.tempDir("gen-cli")
+        let v = try CharCorpus().vocabulary.count
+        let (s, t) = (dir.appendingPathComponent("s.h5").path, dir.appendingPathComponent("t.h5").path)
+        try gpt(v, seed: 1).write(to: s)
+        try gpt(v, layers: 2, seed: 2).write(to: t)
+        let out = dir.appendingPathComponent("o.h5").path
+        let base = ["distill", s, "--teacher", t, "-o", out, "--steps", "4", "--batch-size", "2", "--alpha", "1",
+                    "--temperature", "1", "--eval-batches", "2"]
+        let cases: [([String], String)] = [
+            (["--generation-samples=-1"],
+             "distill: --generation-samples: expected N in 0...4096 student samples (0 disables the generation metrics), found -1"),
+            (["--generation-tokens", "0"], "distill: --generation-tokens: expected a continuation length ≥ 1, found 0"),
+            (["--generation-tokens", "20"],
+             "distill: generation_tokens: expected a continuation of 1...12 tokens (the prompt's 4 + the continuation ≤ the block size 16), found 20"),
+        ]
+        for (extra, line) in cases {
+            let r = try TestSupport.condense(base + extra)
+            #expect(r.status == 1 && r.stderr == "condense: error: \(line)\n", "\(extra): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+        let r = try TestSupport.condense(base + ["--generation-samples", "8"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("  generation: teacher NLL ") && r.stdout.contains("of 8 samples × 12 tokens"), "\(r.stdout)")
+    }
 }
