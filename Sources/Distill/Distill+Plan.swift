@@ -34,6 +34,7 @@ struct DistillPlan {
         for t in teachers { try checkPair(student: student, teacher: t, data: data) }
         try checkHidden(config, student: student, teachers: teachers)
         try checkOnPolicy(config, student: student, data: data)
+        _ = try Self.generationOptions(config, student: student, teachers: teachers, data: data)
         self.student = student; self.teachers = teachers; self.config = config; self.data = data; self.run = run
         dir = run.runDir.isEmpty
             ? FileManager.default.temporaryDirectory.appendingPathComponent("condense-distill-\(getpid())-\(UUID().uuidString.prefix(8))").path

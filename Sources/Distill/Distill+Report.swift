@@ -9,7 +9,7 @@ extension DistillPlan {
         let after = try evaluate(makeNetwork(out), on: valSplit, splitName: "val", context: studentContext,
                                  maxBatches: config.train.eval_batches, reducer: run.reducer)
         let win = search.winner
-        let d = try details(after: after, search: search, final: final, baseline: baseline)
+        let d = try details(after: after, search: search, final: final, baseline: baseline, model: model)
         let finalJSON = try finalConfig(win)
         var metrics: [String: JSONValue] = ["val_before": .number(before.metric), "val_after": .number(after.metric),
                                             "teacher_val": .number(teacherVal.metric),
@@ -30,7 +30,7 @@ extension DistillPlan {
     }
 
     private func details(after: EvalResult, search: SearchResult, final: Trainer.Result,
-                         baseline: (DistillDetails.Baseline, [CurvePoint])?) throws -> DistillDetails {
+                         baseline: (DistillDetails.Baseline, [CurvePoint])?, model: ModelFile) throws -> DistillDetails {
         let gap = teacherVal.metric - before.metric
         let unitsPerStep = data.metricKind == .accuracy ? config.train.batch_size : config.train.batch_size * studentContext
         let members = teachers.count == 1 ? nil : zip(teachers, memberVals).enumerated().map { i, p in
@@ -55,6 +55,8 @@ extension DistillPlan {
         d.hidden = try hiddenSummary()
         d.transfer = transfer
         d.on_policy = onPolicySummary(final)
+        d.generation = try generationMetrics(of: model, name: "student")
+        d.baseline_generation = try baseline.flatMap { try generationMetrics(of: try ModelFile.read($0.0.model), name: "baseline") }
         if config.method == .hard {
             d.hard = .init(mix: search.winner.hard_mix ?? config.hard_mix.value ?? 0, temperature: config.hard_temperature)
         }

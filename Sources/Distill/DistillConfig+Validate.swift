@@ -57,6 +57,9 @@ extension DistillConfig {
                  method.rawValue)
         try validateOnPolicy()
         try validateMutual()
+        try need(generation_samples >= 0 && generation_samples <= GenerationMetricsOptions.maxSamples, "generation_samples",
+                 "N in 0...\(GenerationMetricsOptions.maxSamples) student samples (0 disables the generation metrics)", generation_samples)
+        try need(generation_tokens >= 1, "generation_tokens", "a continuation length ≥ 1", generation_tokens)
         if !teacher_weights.isEmpty { _ = try EnsembleTeacher.normalised(teacher_weights, count: teacher_weights.count) }
         try need(!(hidden_loss != .none && cache_teacher), "hidden_loss",
                  "none with --cache-teacher (the hidden-state loss needs the teacher's hidden states, which --cache-teacher does not keep; drop --cache-teacher or set hidden_loss: none)",

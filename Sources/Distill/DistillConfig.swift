@@ -141,6 +141,13 @@ public struct DistillConfig: Codable, Equatable, Sendable {
     public var compare: [String] = []
     /// Ensembles: one weight per teacher (normalised to sum 1); [] = equal weights.
     public var teacher_weights: [Double] = []
+    /// Text: N student samples of validation prompts that the teacher scores after distilling (the teacher's NLL of the
+    /// student's samples, and the student as its speculative draft; docs/ARCHITECTURE.md, "Generation metrics");
+    /// 0 disables them.
+    public var generation_samples = 64
+    /// Text: the continuation length C of those samples; the default is clipped to the block (prompt + C ≤ the
+    /// smaller block size), a value set explicitly must fit.
+    public var generation_tokens = 64
     /// "none" or "scratch": also train the student architecture from random init with task loss on the same budget.
     public var baseline = "none"
     /// Optimizer, schedule and budget, as in `train` (the total budget covers the search and the final run).

@@ -104,6 +104,10 @@ public struct DistillDetails: Codable, Sendable {
     public var mutual: MutualSummary?
     /// compare: every method's result (in the winner's report).
     public var comparison: DistillComparison?
+    /// Text: how the final student generates for the teacher (its samples' NLL under the teacher, as a draft), and
+    /// the scratch baseline's; nil for images or with generation_samples 0.
+    public var generation: GenerationMetrics?
+    public var baseline_generation: GenerationMetrics?
     /// The final run's curve, and the scratch baseline's.
     public var curve: [CurvePoint]
     public var baseline_curve: [CurvePoint]?

@@ -46,6 +46,7 @@ extension RunReport {
         var s = "# Condense report" + (recipe.map { ": `\($0)`" } ?? "") + "\n\n"
         s += legend + "\n" + table + "\n"
         s += speculativeMarkdown
+        s += generationMarkdown
         if !runs.isEmpty || !stages.isEmpty {
             s += "## Stages\n\n| # | stage | this run | stage wall time | params | val metric before → after | notes |\n|---:|---|---|---:|---:|---|---|\n"
             for (i, r) in stages.enumerated() {

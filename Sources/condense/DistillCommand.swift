@@ -102,6 +102,10 @@ struct DistillCommand: ParsableCommand {
     var hiddenMap: String?
     @Option(help: "none or scratch: also train the student architecture from random init on the same budget.")
     var baseline = "none"
+    @Option(help: "Text: student samples of validation prompts that the teacher scores after distilling (its NLL of them; the student as its speculative draft); 0 disables (default 64).")
+    var generationSamples: Int?
+    @Option(help: "Text: tokens of each such sample after its prompt (default 64, clipped to the block).")
+    var generationTokens: Int?
 
     @OptionGroup(title: "Training (the total budget covers the search and the final run)")
     var training: TrainingArguments
@@ -183,6 +187,8 @@ struct DistillCommand: ParsableCommand {
         c.augment = augment; c.cache_teacher = cacheTeacher; c.baseline = baseline
         if let v = cachePath { c.cache_path = v }
         if let v = cacheTopK { c.cache_top_k = v }
+        if let v = generationSamples { c.generation_samples = v }
+        if let v = generationTokens { c.generation_tokens = v }
         training.apply(to: &c.train)
         if let v = training.seed { c.seed = v }
         if !c.teacher_weights.isEmpty && c.teacher_weights.count != teacher.count {
@@ -333,6 +339,10 @@ struct DistillCommand: ParsableCommand {
             if let op = r.details["on_policy"], let n = op["on_policy_batches"]?.number {
                 emit(String(format: "  on-policy: %.0f of %.0f batches sampled from the student (%.1f s sampling)", n,
                             op["batches"]?.number ?? .nan, op["sampling_seconds"]?.number ?? .nan))
+            }
+            if let d = try? DistillDetails(report: r) {
+                if let g = d.generation { emit("  generation: " + g.summary) }
+                if let g = d.baseline_generation { emit("  generation (baseline): " + g.summary) }
             }
             if let tests = r.details["test"], case .object(let o) = tests {
                 for k in o.keys.sorted() { emit(String(format: "  test %@ %@: %.4f", k, kind, o[k]?[kind]?.number ?? .nan)) }
