@@ -91,7 +91,7 @@ private func compareOne(_ name: String, student: ModelFile, teachers: [ModelFile
     let d = try DistillDetails(report: report)
     let entry = DistillComparison.Entry(method: name, val: d.student_after, seen: d.seen,
                                         seconds: max(report.wall_seconds, d.search.seconds + d.final.seconds),
-                                        curve: seenCurve(d), model: dir + "/model.h5",
+                                        curve: seenCurve(d), generation: d.generation, model: dir + "/model.h5",
                                         completed: ISO8601DateFormatter().string(from: Date()))
     let record = CompareRecord(key: key, entry: entry, report: report)
     try run.reducer.onWriter {

@@ -19,6 +19,9 @@ public struct DistillComparison: Codable, Sendable {
         /// Wall seconds of its training (the search and every session of the final run).
         public var seconds: Double
         public var curve: [Point]
+        /// Text: its output's samples scored by the teacher and its acceptance as the teacher's draft (nil for
+        /// images, with generation_samples 0, or where the method ran without a teacher).
+        public var generation: GenerationMetrics?
         /// Its output model, inside the run folder.
         public var model: String
         /// When it completed (ISO 8601): a rerun that finds it complete does not redo it, so this stays.

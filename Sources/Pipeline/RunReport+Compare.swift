@@ -16,11 +16,19 @@ extension RunReport {
         let label = c.metric_kind == .accuracy ? "val accuracy" : "val loss (nats)"
         var s = "## Distillation methods at equal budget\n\n"
         s += "Each method from the same student, seed and budget; the winner (by the validation metric only) is the stage's output.\n\n"
-        s += "| method | \(label) | \(c.seen_unit) seen | wall time | |\n|---|---:|---:|---:|---|\n"
+        let text = c.methods.contains { $0.generation != nil }
+        s += "| method | \(label) | \(c.seen_unit) seen | wall time |" + (text ? " teacher NLL of its samples | draft acceptance |" : "")
+        s += " |\n|---|---:|---:|---:|" + (text ? "---:|---:|" : "") + "---|\n"
         for m in c.methods {
             let v = c.metric_kind == .accuracy ? String(format: "%.2f %%", m.val.metric * 100) : String(format: "%.4f", m.val.metric)
-            s += "| \(m.method) | \(v) | \(grouped(m.seen)) | \(String(format: "%.0f s", m.seconds)) | \(m.method == c.winner ? "winner" : "") |\n"
+            s += "| \(m.method) | \(v) | \(grouped(m.seen)) | \(String(format: "%.0f s", m.seconds)) |"
+            if text {
+                let g = m.generation
+                s += " \(g.map { String(format: "%.4f", $0.teacher_nll) } ?? "–") | \(g?.acceptance_rate.map { String(format: "%.1f %%", $0 * 100) } ?? "–") |"
+            }
+            s += " \(m.method == c.winner ? "winner" : "") |\n"
         }
+        if text { s += "\nTeacher NLL: the teacher's mean per-token NLL (nats) of the method's student's samples on validation prompts (lower: the student writes what the teacher would); draft acceptance: greedy, the student as the teacher's speculative draft.\n" }
         return s + "\n"
     }
 

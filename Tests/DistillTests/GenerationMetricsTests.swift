@@ -178,6 +178,28 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("final").path), "nothing was trained")
     }
 
+    /// A comparison on text carries each method's generation metrics (from its own distill details), so the report can
+    /// set the teacher's NLL of each student's samples beside its validation loss.
+    @Test func aTextComparisonCarriesEachMethodsGenerationMetrics() throws {
+        let corpus = try CharCorpus()
+        let v = corpus.vocabulary.count
+        var c = config()
+        c.compare = ["on-policy", "finetune"]
+        c.alpha = .auto  // a soft-only key: compare lists no soft
+        c.prompt_length = 4; c.continuation_length = 8; c.lambda = 1
+        let dir = TestSupport.tempDir("gen-compare").path
+        let (_, r) = try distill(student: gpt(v, seed: 1), teacher: gpt(v, layers: 2, seed: 2), config: c, data: .text(corpus),
+                                 run: DistillRunOptions(runDir: dir, quiet: true))
+        let cmp = try #require(try DistillDetails(report: r).comparison)
+        #expect(cmp.methods.map(\.method) == ["on-policy", "finetune"])
+        for m in cmp.methods {
+            let g = try #require(m.generation, "\(m.method) has no generation metrics")
+            #expect(g.samples == 64 && g.teacher_nll.isFinite && g.teacher_nll > 0 && g.acceptance_rate != nil, "\(m.method): \(g)")
+        }
+        // Two different students (one trained on its own samples, one on the data) write different text.
+        #expect(cmp.methods[0].generation!.teacher_nll != cmp.methods[1].generation!.teacher_nll)
+    }
+
     /// `condense distill` prints the metrics; a bad N or C is one line on stderr, exit 1, nothing written.
     @Test func theCommandPrintsTheMetricsAndRefusesBadValues() throws {
         let dir = TestSupport.tempDir("gen-cli")
