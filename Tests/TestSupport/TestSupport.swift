@@ -110,6 +110,28 @@ public enum TestSupport {
         /// A second start without --resume: it must refuse.
         public let restartWithoutResume: Result
         public let resume: Result
+
+        /// What keeps the resumed run from being the uninterrupted one (empty when nothing does): the second run was
+        /// killed, the resume succeeded, both logged all `steps` losses, and each loss is within `margin` of the
+        /// reference's (bit-identical in principle, as TrainCommandTests explains; 1e-6 is a margin, not a rounding bound).
+        public func trajectoryProblems(steps: Int, margin: Double = 1e-6) -> [String] {
+            var out: [String] = []
+            if !killed { out.append("the run finished before it could be killed") }
+            if resume.status != 0 || !resume.stderr.contains("resumed from") { out.append("the resume failed: \(resume.stderr)") }
+            if reference.count != steps || resumed.count != steps {
+                out.append("logged \(reference.count) and \(resumed.count) losses, expected \(steps)")
+            }
+            let worst = reference.map { abs($0.value - (resumed[$0.key] ?? .infinity)) }.max() ?? .infinity
+            if !(worst <= margin) { out.append("largest train-loss difference between the runs: \(worst)") }
+            return out
+        }
+    }
+
+    /// The training options of the kill-and-resume tests: `steps` steps of `batch` rows, a checkpoint every 40 steps,
+    /// every loss logged, no evaluation during the run, seed 7.
+    public static func resumeRunOptions(steps: Int = 400, batch: Int) -> [String] {
+        ["--steps", "\(steps)", "--batch-size", "\(batch)", "--checkpoint-every", "40", "--eval-every", "0",
+         "--eval-batches", "2", "--log-every", "1", "--warmup-steps", "10", "--seed", "7"]
     }
 
     /// Runs `condense ARGS -o a.h5` uninterrupted; then `condense ARGS -o b.h5`, killed with SIGKILL once its log
