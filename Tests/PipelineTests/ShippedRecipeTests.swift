@@ -23,7 +23,10 @@ import TestSupport
         let r = try load("shakespeare-onpolicy")
         #expect(r.stages.map(\.kind) == [.prune, .distill, .quantize])
         guard case .distill(let c) = r.stages[1] else { Issue.record("no distill stage"); return }
-        #expect(c.method == .onPolicy && c.lambda == 0.5 && c.gkd_beta == 0.5 && c.temperature == .fixed(1))
+        #expect(c.compare == ["soft", "hard", "sequence", "on-policy", "finetune", "scratch"] && c.temperature_grid == [1, 2])
+        let op = try c.compareConfig("on-policy")
+        #expect(op.method == .onPolicy && op.lambda == 0.5 && op.gkd_beta == 0.5 && op.temperature == .auto)
+        #expect(try c.compareConfig("finetune").alpha == .fixed(0), "finetune is the task loss alone")
         #expect(c.generation_samples == 64, "the distill stage measures the student's generation by default")
         #expect(r.report.speculative, "the report has the draft table")
     }
