@@ -68,10 +68,11 @@ tile8(const int R, const int NB, const int prefetch, size_t kg, const uint8_t *A
 
 CI8_TARGET_AVX2 void ci8_uk_avx2_narrow(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C,
                                         size_t ldc, int accumulate) {
-    switch (m) { // m = 1: one 1 x 64 tile (8 accumulators); 2, 3: 32-column tiles; 4..6: 16-column tiles
+    switch (m) { // m = 1: one 1 x 64 tile (8 accumulators); 2: 2 x 32 tiles; 3..6: 16-column tiles (3 x 32 would
+                 // need 12 accumulators and 4 weight registers: 19 ymm, which spills)
     case 1: TILES8(1, 8); break;
     case 2: TILES8(2, 4); break;
-    case 3: TILES8(3, 4); break;
+    case 3: TILES8(3, 2); break;
     case 4: TILES8(4, 2); break;
     case 5: TILES8(5, 2); break;
     default: TILES8(6, 2); break;
