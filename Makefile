@@ -8,7 +8,7 @@ run: bootstrap build
 # The whole test suite (what .ci/run calls), then the int8 tests that run through the kernel dispatch once more with
 # CONDENSE_INT8_PATH=scalar and =avx2 where the CPU has it, so that every machine exercises the paths it does not pick
 # by default (a focused subset, not a second full run). Their summary lines are renamed so that .ci/run counts the main run.
-INT8_PATH_TESTS := Int8LinearTests|QuantizedFormatTests|QuantizeTests\.|Int8PathTests
+INT8_PATH_TESTS := Int8LinearTests|QuantizedFormatTests|QuantizeTests\.|Int8PathTests|Avx2NarrowKernelTests
 test: bootstrap
 	swift build --build-tests
 	swift test

@@ -2,7 +2,7 @@
 """INT8 GEMM side by side in one run: Condense's kernel, PyTorch FBGEMM dynamic Linear, oneDNN u8s8s32, OpenBLAS sgemm.
 
 Usage: tools/compare_int8_gemm.py [--rounds 5] [--threads 2] [--shapes sweep|M,K,N;...] [--fbgemm-isa auto|native|both|AVX2]
-                                  [--no-onednn] [--json]
+                                  [--no-onednn] [--json] [--weight-bits 8|7]
        CONDENSE_INT8_PATH=avx2 tools/compare_int8_gemm.py     # the AVX2 path on a CPU that also has VNNI
 
 For each shape and round, alternating so that machine noise hits every side: `condense bench matmul --json`
@@ -22,6 +22,8 @@ The goals printed depend on the path:
         ≥ 75 % of the peak for M ≥ 64; ≥ 1.5 × sgemm's rate for M ≥ 16 (FBGEMM = the AVX2 run when there is one).
   VNNI: ours ≥ 1.2 × FBGEMM at every shape; for M ≥ 64 at K=N ∈ {2048, 4096}: ≥ 75 % of the VNNI peak and
         ≥ 3 × sgemm; at M = 1: ≥ 80 % of the memory roofline (2 ops per weight byte × the measured read bandwidth).
+--weight-bits 7 gives our side random weights in [-63, 63] (narrow: the 3-op AVX2 kernel; int8_kernel in the JSON
+says which kernel ran); the other sides are unchanged.
 Needs a release build (.build/release/condense) and the venv from tools/torch_env (TORCH_ENV_VENV points at another).
 """
 import argparse, json, os, shutil, statistics, subprocess, sys
@@ -69,10 +71,11 @@ def measure(shapes, args, py, env, dnnl, fb):
         acc = {}
         for _ in range(args.rounds):
             ours = run_json([os.path.join(ROOT, ".build/release/condense"), "bench", "matmul", "--m", str(m), "--k", str(k),
-                             "--n", str(n), "--json"], env)
+                             "--n", str(n), "--weight-bits", str(args.weight_bits), "--json"], env)
             sample = dict(ours=ours["int8_gops"], ours_raw=ours["int8_raw_gops"], sgemm=ours["sgemm_gflops"],
                           peak=ours["peak_int8_gops"], roofline=ours["m1_roofline_gops"])
             acc.setdefault("path", []).append(ours["int8_path"])
+            acc.setdefault("kernel", []).append(ours["int8_kernel"])
             for label, isa in fb:
                 tenv = dict(env)
                 if isa:
@@ -91,8 +94,10 @@ def measure(shapes, args, py, env, dnnl, fb):
         paths = set(acc.pop("path"))
         if len(paths) != 1:
             sys.exit(f"the int8 path changed between rounds: {sorted(paths)}")
+        kernels = sorted(set(acc.pop("kernel")))
         med = {key: statistics.median(v) for key, v in acc.items()}
-        med.update(m=m, k=k, n=n, rounds=args.rounds, peaks=acc["peak"], path=paths.pop())
+        med.update(m=m, k=k, n=n, rounds=args.rounds, peaks=acc["peak"], path=paths.pop(), kernel=",".join(kernels),
+                   weight_bits=args.weight_bits)
         rows.append(med)
     peak = max(max(r["peaks"]) for r in rows) or float("nan")  # the scalar path has no peak loop (0)
     for r in rows:
@@ -130,6 +135,7 @@ def print_table(rows, args, fb):
     native = any(label == "fbgemm_native" for label, _ in fb)
     print(f"int8 path {path}; its peak (highest reading of the run): {peak:.0f} GOPS")
     print(f"threads {args.threads}, medians over {args.rounds} rounds (GOPS = 2·M·K·N / time)")
+    print(f"our weights: {args.weight_bits}-bit; our kernels: " + ", ".join(f"M={r['m']} {r['kernel']}" for r in rows))
     isa = dict(fb)["fbgemm"]
     print(f"FBGEMM: {'forced ' + isa + ' (FBGEMM_ENABLE_INSTRUCTIONS)' if isa else 'its own pick for this CPU'}"
           + ("; fbgemm_native: its own pick" if native else ""))
@@ -156,6 +162,7 @@ def main():
     ap.add_argument("--fbgemm-isa", default="auto", help="auto, native, both, or an FBGEMM ISA name such as AVX2")
     ap.add_argument("--no-onednn", action="store_true")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--weight-bits", type=int, default=8, choices=[8, 7], help="our random weights: 8 ([-127, 127]) or 7 ([-63, 63])")
     args = ap.parse_args()
     shapes = SWEEP if args.shapes == "sweep" else [tuple(int(v) for v in s.split(",")) for s in args.shapes.split(";")]
     py = subprocess.run([os.path.join(ROOT, "tools/torch_env")], capture_output=True, text=True).stdout.strip().splitlines()[-1]

@@ -144,22 +144,38 @@ const char *ci8_path_info(void) {
 // L1d (Zen 2 to Zen 4, most Intel client cores), re-read from L1 by every row panel of the block.
 enum { AVX2_KC = 256 };
 
-int ci8_resolve_kernel(int path, size_t M, ci8_kernel *out) {
+// Narrow weights (all in [-64, 63]) on the AVX2 path: the vpmaddubsw kernel for calls with M rows. It replaces the
+// vpmaddwd kernel for M > CI8_MR; for M <= CI8_MR it also beats the vpsignb row kernel in L1 (see
+// docs/notes/int8-kernel.md, "Narrow weights"), so it is used for every M. M = 1 is a single 1 x 64 tile that streams
+// whole panels; otherwise the column tiles re-read the KC slice from L1.
+static ci8_kernel avx2_kernel(size_t M, const ci8_packed *W) {
+    if (W && W->narrow)
+        return (ci8_kernel){ci8_uk_avx2_narrow, CI8_YIELDS_UDOT, CI8_TIER_AVX2, CI8_A_U8, M > 1 ? AVX2_KC : 0,
+                            "avx2-narrow"};
+    // one row panel: weight bytes dominate, the row kernel streams them once; else vpmaddwd
+    if (M <= CI8_MR)
+        return (ci8_kernel){ci8_uk_avx2_rows, CI8_YIELDS_XDOT, CI8_TIER_AVX2, CI8_A_U8, M > 1 ? AVX2_KC : 0, "avx2-rows"};
+    return (ci8_kernel){ci8_uk_avx2, CI8_YIELDS_XDOT, CI8_TIER_AVX2, CI8_A_S16, AVX2_KC, "avx2-vpmaddwd"};
+}
+
+int ci8_resolve_kernel(int path, size_t M, const ci8_packed *W, ci8_kernel *out) {
     if (path == CI8_PATH_DEFAULT) path = ci8_active_path();
     if (!ci8_path_supported(path)) return CI8_EUNSUPPORTED;
     switch (path) {
     case CI8_PATH_AVX512VNNI:
-        *out = (ci8_kernel){ci8_uk_avx512vnni, CI8_YIELDS_UDOT, CI8_TIER_AVX512, CI8_A_U8, 0};
+        *out = (ci8_kernel){ci8_uk_avx512vnni, CI8_YIELDS_UDOT, CI8_TIER_AVX512, CI8_A_U8, 0, "avx512vnni"};
         break;
     case CI8_PATH_AVXVNNI:
-        *out = (ci8_kernel){D.avxvnni ? ci8_uk_avxvnni_vex : ci8_uk_avxvnni_evex, CI8_YIELDS_UDOT, CI8_TIER_AVX2,
-                            CI8_A_U8, 0};
+        *out = D.avxvnni ? (ci8_kernel){ci8_uk_avxvnni_vex, CI8_YIELDS_UDOT, CI8_TIER_AVX2, CI8_A_U8, 0, "avxvnni-vex"}
+                         : (ci8_kernel){ci8_uk_avxvnni_evex, CI8_YIELDS_UDOT, CI8_TIER_AVX2, CI8_A_U8, 0, "avxvnni-evex"};
         break;
-    case CI8_PATH_AVX2: // one row panel: weight bytes dominate, the row kernel streams them once; else vpmaddwd
-        if (M <= CI8_MR) *out = (ci8_kernel){ci8_uk_avx2_rows, CI8_YIELDS_XDOT, CI8_TIER_AVX2, CI8_A_U8, M > 1 ? AVX2_KC : 0};
-        else *out = (ci8_kernel){ci8_uk_avx2, CI8_YIELDS_XDOT, CI8_TIER_AVX2, CI8_A_S16, AVX2_KC};
-        break;
-    default: *out = (ci8_kernel){ci8_uk_scalar, CI8_YIELDS_UDOT, CI8_TIER_SCALAR, CI8_A_U8, 0}; break;
+    case CI8_PATH_AVX2: *out = avx2_kernel(M, W); break;
+    default: *out = (ci8_kernel){ci8_uk_scalar, CI8_YIELDS_UDOT, CI8_TIER_SCALAR, CI8_A_U8, 0, "scalar"}; break;
     }
     return CI8_OK;
+}
+
+const char *ci8_kernel_name(int path, size_t M, const ci8_packed *W) {
+    ci8_kernel k;
+    return ci8_resolve_kernel(path, M, W, &k) == CI8_OK ? k.name : "unsupported";
 }

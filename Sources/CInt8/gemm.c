@@ -103,7 +103,7 @@ static void phase_gemm(void *vp, int tid) {
 
 static int run(job_t *J, const ci8_config *cfg) {
     const ci8_packed *W = J->W;
-    int rc = ci8_resolve_kernel(cfg ? cfg->path : CI8_PATH_DEFAULT, J->M, &J->kern);
+    int rc = ci8_resolve_kernel(cfg ? cfg->path : CI8_PATH_DEFAULT, J->M, W, &J->kern);
     if (rc != CI8_OK) return rc;
     const size_t M = J->M, npan = W->np / CI8_NR;
     J->kg = W->kp / 4;

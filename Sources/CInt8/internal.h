@@ -25,6 +25,7 @@ struct ci8_packed {
     size_t np, kp; // padded: np multiple of CI8_NR, kp multiple of 4
     int8_t *data;  // [np/64][kp/4][64][4], 64-byte aligned
     int32_t *colsum; // [np]
+    int narrow;      // 1 if every weight lies in [-64, 63]: the AVX2 vpmaddubsw kernel cannot saturate on it
 };
 
 // Packed activations: panels of CI8_MR rows; panel q holds kp/4 groups of CI8_MR rows x 4 values, in one of two
@@ -65,14 +66,18 @@ typedef struct ci8_kernel {
     int tier;
     int afmt; // CI8_A_U8 or CI8_A_S16
     int kc;   // preferred k per cache block (multiple of 4), 0 for the driver's default
+    const char *name; // what ci8_kernel_name reports
 } ci8_kernel;
 
 void ci8_uk_scalar(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc, int accumulate);
-// AVX2 without VNNI: the vpmaddwd kernel on CI8_A_S16 panels (calls with M > CI8_MR), and the vpsignb row kernel on
-// CI8_A_U8 panels (M <= CI8_MR: one row panel, where reading each weight byte once matters most).
+// AVX2 without VNNI, weights not narrow: the vpmaddwd kernel on CI8_A_S16 panels (calls with M > CI8_MR), and the
+// vpsignb row kernel on CI8_A_U8 panels (M <= CI8_MR: one row panel, where reading each weight byte once matters most).
 void ci8_uk_avx2(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc, int accumulate);
 void ci8_uk_avx2_rows(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc,
                       int accumulate);
+// AVX2 without VNNI, narrow weights (all in [-64, 63]): vpmaddubsw + vpmaddwd + vpaddd on CI8_A_U8 panels, UDOT.
+void ci8_uk_avx2_narrow(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc,
+                        int accumulate);
 void ci8_uk_avx512vnni(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc,
                        int accumulate);
 // The 256-bit VNNI kernel, VEX encoding (AVX-VNNI CPUs) and EVEX encoding (AVX512-VNNI+VL CPUs without AVX-VNNI).
@@ -81,9 +86,9 @@ void ci8_uk_avxvnni_vex(size_t m, size_t kg, const uint8_t *A, const int8_t *B, 
 void ci8_uk_avxvnni_evex(size_t m, size_t kg, const uint8_t *A, const int8_t *B, int32_t *C, size_t ldc,
                          int accumulate);
 
-// Dispatch: resolves a ci8_path (or CI8_PATH_DEFAULT) to the kernel for a call with M rows. Returns CI8_OK or
-// CI8_EUNSUPPORTED.
-int ci8_resolve_kernel(int path, size_t M, ci8_kernel *out);
+// Dispatch: resolves a ci8_path (or CI8_PATH_DEFAULT) to the kernel for a call with M rows on packed weights W
+// (W->narrow selects the AVX2 narrow kernel). Returns CI8_OK or CI8_EUNSUPPORTED.
+int ci8_resolve_kernel(int path, size_t M, const ci8_packed *W, ci8_kernel *out);
 int ci8_cpu_has_avx512(void); // avx512f+bw+vl+dq (quantizer, epilogue)
 int ci8_cpu_has_avx2(void);   // avx2+fma
 int ci8_cpu_has_avx512vnni(void);

@@ -5,7 +5,8 @@
 // Plain reference of one k-group step (ci8_uk_scalar is the full reference, in u8 form):
 //   for r < m, c < 64: C[r][c] += sum_t x[g][r][t] * B[g][c][t],   x = u - 128 in [-128, 127]
 // Both kernels yield these true s8 x s8 dots (CI8_YIELDS_XDOT): the epilogue skips the 128*colsum correction.
-// Dispatch picks the row kernel for calls with M <= 6 (one row panel) and the vpmaddwd kernel above that.
+// Dispatch picks the row kernel for calls with M <= 6 (one row panel) and the vpmaddwd kernel above that, unless
+// the weights are narrow (all in [-64, 63]): then kernel_avx2_narrow.c's 3-op kernel runs at every M.
 //
 // Why AVX2 needs two multiplies per 32 multiply-adds. AVX2 has no u8 x s8 -> s32 dot instruction. Its two
 // options both spend two multiply-pipe instructions per 32 MACs:

@@ -26,6 +26,7 @@ ci8_packed *ci8_pack_weights(const int8_t *W, size_t N, size_t K, size_t ldw, in
     if (!p->data || !p->colsum) { e = CI8_ENOMEM; goto fail; }
     memset(p->data, 0, p->np * p->kp);
     const size_t kg = p->kp / 4;
+    p->narrow = 1;
     for (size_t j = 0; j < p->np; j++) {
         int32_t s = 0;
         if (j < N) {
@@ -34,6 +35,7 @@ ci8_packed *ci8_pack_weights(const int8_t *W, size_t N, size_t K, size_t ldw, in
                 const int8_t w = W[j * ldw + k];
                 panel[(k / 4) * (4 * CI8_NR) + (k % 4)] = w;
                 s += w;
+                if (w < -64 || w > 63) p->narrow = 0;
             }
         }
         p->colsum[j] = s;
@@ -58,6 +60,7 @@ size_t ci8_packed_k(const ci8_packed *p) { return p ? p->k : 0; }
 const int8_t *ci8_packed_data(const ci8_packed *p) { return p ? p->data : NULL; }
 size_t ci8_packed_bytes(const ci8_packed *p) { return p ? p->np * p->kp : 0; }
 const int32_t *ci8_packed_colsums(const ci8_packed *p) { return p ? p->colsum : NULL; }
+int ci8_packed_narrow(const ci8_packed *p) { return p ? p->narrow : 0; }
 
 // Rows [r0, r1) of u8 X into CI8_MR-row panels (r0 a multiple of CI8_MR; rows >= M and k >= K are zero).
 void ci8_pack_a_u8(const uint8_t *X, size_t ldx, size_t M, size_t K, size_t kp, size_t r0, size_t r1, int fmt,

@@ -164,6 +164,11 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 double ci8_bench_gemm(size_t M, size_t K, size_t N, int reps, int mode, const ci8_config *cfg) {
+    return ci8_bench_gemm_bits(M, K, N, reps, mode, 8, cfg);
+}
+
+double ci8_bench_gemm_bits(size_t M, size_t K, size_t N, int reps, int mode, int weight_bits, const ci8_config *cfg) {
+    const int wmax = weight_bits == 7 ? 63 : 127;
     if (M == 0 || K == 0 || N == 0) return 0.0;
     if (reps < 1) reps = 1;
     uint64_t s = 0x9E3779B97F4A7C15ull;
@@ -176,7 +181,7 @@ double ci8_bench_gemm(size_t M, size_t K, size_t N, int reps, int mode, const ci
     double gops = 0.0;
     ci8_packed *P = NULL;
     if (!W || !Xu || !Xf || !sw || !bias || !Y || !ts) goto done;
-    for (size_t i = 0; i < N * K; i++) W[i] = (int8_t)((int)(rng_next(&s) % 255) - 127);
+    for (size_t i = 0; i < N * K; i++) W[i] = (int8_t)((int)(rng_next(&s) % (uint64_t)(2 * wmax + 1)) - wmax);
     for (size_t i = 0; i < M * K; i++) Xu[i] = (uint8_t)rng_next(&s);
     for (size_t i = 0; i < M * K; i++) Xf[i] = (float)((int)(rng_next(&s) % 2001) - 1000) * 1e-3f;
     for (size_t j = 0; j < N; j++) sw[j] = 0.01f, bias[j] = 0.1f;

@@ -60,7 +60,7 @@ public func quantize(_ model: ModelFile, config: QuantizeConfig, data: TaskData)
             src = w.copy()
             for r in 0..<l.n { for j in 0..<l.k { src[r * l.k + j] *= d[j] } }
         }
-        let (q, sw) = try Int8Linear.quantizePerChannel(src.data, n: l.n, k: l.k)
+        let (q, sw) = try Int8Linear.quantizePerChannel(src.data, n: l.n, k: l.k, maxLevel: config.weight_bits == 7 ? 63 : 127)
         var inputScale: Float?
         if config.activations == "static", let st = smoothed.stats[l.path] {
             inputScale = activationScale(method: method, tensorMax: st.tensorMax, samples: st.samples, percentile: config.percentile)
@@ -100,7 +100,7 @@ public func quantize(_ model: ModelFile, config: QuantizeConfig, data: TaskData)
     let after = (metric: side.metric(kindM, quantized: true), loss: side.quantizedLoss)
 
     let details = QuantizeDetails(activations: config.activations, calibration: config.activations == "static" ? config.calibration : nil,
-                                  calibration_samples: replay.samples, smoothquant: config.smoothquant.alpha,
+                                  calibration_samples: replay.samples, smoothquant: config.smoothquant.alpha, weight_bits: config.weight_bits,
                                   layers: rows, kept: layers.keep.map(\.path), agreement: agree,
                                   val_loss_before: before.loss, val_loss_after: after.loss,
                                   linear_bytes_float: rows.reduce(0) { $0 + $1.bytes_float },

@@ -53,6 +53,9 @@ public struct QuantizeConfig: Codable, Equatable, Sendable {
     public var calibration_data = ""
     /// GPT linear layers: "off" or a migration strength α ∈ [0, 1] (0.5 when enabled without a value).
     public var smoothquant: SmoothQuant = .off
+    /// Weight precision: 8 (per-channel scale max|w|/127, values in [−127, 127]) or 7 (scale max|w|/63, values in
+    /// [−63, 63]: "narrow" weights, which run the 3-op AVX2 kernel; the int32 results are the same on every path).
+    public var weight_bits = 8
     /// Layers kept in float, as glob patterns over layer paths (`*` any run of characters), e.g. "*/c_proj".
     public var keep: [String] = []
     /// Validation batches for the metric before and after (0: the whole split).
@@ -79,6 +82,7 @@ public struct QuantizeConfig: Codable, Equatable, Sendable {
         try need(calibration_batches >= 1, "calibration_batches", "≥ 1", calibration_batches)
         try need(calibration_batch_size >= 1, "calibration_batch_size", "≥ 1", calibration_batch_size)
         if let a = smoothquant.alpha { try need(a >= 0 && a <= 1 && a.isFinite, "smoothquant", "\"off\" or a migration strength in [0, 1]", a) }
+        try need(weight_bits == 8 || weight_bits == 7, "weight_bits", "8 or 7", weight_bits)
         try need(val_batches >= 0, "val_batches", "≥ 0 (0: the whole split)", val_batches)
         if let p = keep.first(where: { $0.isEmpty }) { try need(false, "keep", "a non-empty layer pattern", "\"\(p)\"") }
         try checkLimits()

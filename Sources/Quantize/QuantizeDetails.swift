@@ -26,6 +26,8 @@ public struct QuantizeDetails: Codable, Equatable, Sendable {
     /// Calibration samples: images, or block_size-token sequences.
     public var calibration_samples: Int
     public var smoothquant: Double?
+    /// 8, or 7 (weights in [−63, 63]).
+    public var weight_bits: Int?
     public var layers: [LayerRow]
     public var kept: [String]
     public var agreement: Agreement

@@ -18,7 +18,8 @@ public func quantizeMarkdown(_ r: StageReport) -> String {
           let d = try? JSONDecoder().decode(QuantizeDetails.self, from: data) else { return md.joined(separator: "\n") + "\n" }
     let a = d.agreement
     md += ["", "Activations `\(d.activations)`" + (d.calibration.map { ", calibration `\($0)`" } ?? "") +
-           (d.smoothquant.map { ", SmoothQuant α = \($0)" } ?? "") + "; \(d.calibration_samples) calibration samples.",
+           (d.smoothquant.map { ", SmoothQuant α = \($0)" } ?? "") + (d.weight_bits == 7 ? ", 7-bit weights in [−63, 63]" : "") +
+           "; \(d.calibration_samples) calibration samples.",
            "Linear-layer weights: \(d.linear_bytes_float) bytes in float32 → \(d.linear_bytes_after) bytes (" +
            f(Double(d.linear_bytes_after) / Double(max(d.linear_bytes_float, 1)) * 100, 1) + "%).",
            "",

@@ -60,11 +60,15 @@ struct BenchMatmul: ParsableCommand {
     @Option(help: "Minimum timed repetitions per shape (small shapes use more).")
     var reps: Int = 10
 
-    @Flag(help: "One JSON object per shape (keys m, k, n, int8_gops, sgemm_gflops, int8_path, peak_int8_gops, peak_int8_path, ...).")
+    @Option(help: "Random weights in [-127, 127] (8) or [-63, 63] (7: narrow weights, the 3-op AVX2 kernel).")
+    var weightBits: Int = 8
+
+    @Flag(help: "One JSON object per shape (keys m, k, n, int8_gops, sgemm_gflops, int8_path, int8_kernel, weight_bits, peak_int8_gops, peak_int8_path, ...).")
     var json = false
 
     func run() throws {
         try reportingErrors {
+            guard weightBits == 8 || weightBits == 7 else { throw ValidationError("--weight-bits must be 8 or 7, found \(weightBits)") }
             let shapes: [(Int, Int, Int)]
             switch (m, k, n) {
             case (nil, nil, nil):
@@ -84,11 +88,12 @@ struct BenchMatmul: ParsableCommand {
                               : "int8 path \(MatmulBench.activePath): no peak loop")
             }
             for (m, k, n) in shapes {
-                let r = MatmulBench.run(m: m, k: k, n: n, reps: reps, peak: peak)
+                let r = MatmulBench.run(m: m, k: k, n: n, reps: reps, peak: peak, weightBits: weightBits)
                 if json { emit(((try? JSONValue(encoding: r)) ?? .null).description); continue }
                 let ofPeak = peak > 0 ? String(format: "%4.0f%% of peak", 100 * r.int8_raw_gops / peak) : "no peak"
-                emit(String(format: "M=%5d K=%5d N=%5d  int8 %7.1f GOPS (raw %7.1f, %@)  sgemm %6.1f GFLOPS  int8/sgemm %.2fx",
-                            m, k, n, r.int8_gops, r.int8_raw_gops, ofPeak as NSString, r.sgemm_gflops, r.int8_gops / r.sgemm_gflops))
+                emit(String(format: "M=%5d K=%5d N=%5d  int8 %7.1f GOPS (raw %7.1f, %@)  sgemm %6.1f GFLOPS  int8/sgemm %.2fx  kernel %@",
+                            m, k, n, r.int8_gops, r.int8_raw_gops, ofPeak as NSString, r.sgemm_gflops, r.int8_gops / r.sgemm_gflops,
+                            r.int8_kernel as NSString))
             }
         }
     }

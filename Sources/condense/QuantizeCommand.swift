@@ -40,6 +40,8 @@ struct QuantizeCommand: ParsableCommand {
     var keep: [String] = []
     @Option(help: "Validation batches for the metric before and after (0: the whole split).")
     var valBatches: Int?
+    @Option(help: "Weight precision: 8 (default, values in [-127, 127]) or 7 (values in [-63, 63], the 3-op AVX2 kernel).")
+    var weightBits: Int?
     @Option(help: "Seed of the calibration sampler.")
     var seed: UInt64?
     @Flag(help: "Skip the latency measurements in the report.")
@@ -62,6 +64,7 @@ struct QuantizeCommand: ParsableCommand {
         }
         c.keep = keep
         if let valBatches { c.val_batches = valBatches }
+        if let weightBits { c.weight_bits = weightBits }
         if let seed { c.seed = seed }
         if noLatency { c.latency = false }
         return c

@@ -159,6 +159,34 @@ enum Fixture {
         #expect(u.quantized["lm_head"] != nil)
     }
 
+    /// weight_bits 7: per-channel scale max|w|/63, so every stored weight lies in [−63, 63] (narrow: the 3-op AVX2
+    /// kernel runs them), each channel's largest weight maps to ±63, and the stage still reports its agreement.
+    @Test func sevenBitWeightsStayWithin63AndAgreementIsReported() throws {
+        var cfg = Fixture.quick
+        cfg.weight_bits = 7
+        let m = Fixture.mlp()
+        let (q, r) = try quantize(m, config: cfg, data: Fixture.fashion)
+        #expect(!q.quantized.isEmpty)
+        for (path, l) in q.quantized {
+            #expect(l.qweight.allSatisfy { (-63...63).contains($0) }, "\(path)")
+            for j in 0..<l.n { #expect(l.qweight[(j * l.k)..<((j + 1) * l.k)].map { abs(Int($0)) }.max() == 63, "\(path) row \(j)") }
+        }
+        #expect(q.history.last?["config"]?["weight_bits"]?.number == 7, "recorded in the quantize history record")
+        let d = try Fixture.details(r)
+        #expect(d.weight_bits == 7)
+        #expect(d.agreement.rows > 0 && (0...1).contains(d.agreement.top1_agreement), "\(d.agreement)")
+        #expect(quantizeMarkdown(r).contains("7-bit weights"))
+    }
+
+    @Test func weightBitsOtherThan8Or7IsAConfigError() {
+        for bits in [0, 6, 9, 16] {
+            var cfg = Fixture.quick
+            cfg.weight_bits = bits
+            let msg = Fixture.message { try cfg.validate() }
+            #expect(msg.contains("weight_bits") && msg.contains("8 or 7") && !msg.contains("\n"), "\(msg)")
+        }
+    }
+
     @Test func int8GPTStaysCloseToFloat() throws {
         let m = Fixture.gpt()
         let (_, r) = try quantize(m, config: Fixture.quick, data: Fixture.text)

@@ -52,6 +52,24 @@ import TestSupport
         }
     }
 
+    /// --weight-bits 7: random weights in [−63, 63]; on the AVX2 path the narrow kernel runs, and the JSON says so.
+    @Test func narrowWeightsReportTheKernelThatRan() throws {
+        let r = try TestSupport.condense(["bench", "matmul", "--m", "7", "--k", "5", "--n", "7", "--reps", "1", "--weight-bits", "7", "--json"],
+                                         environment: ["CONDENSE_INT8_PATH": "avx2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(obj["weight_bits"] as? Int == 7)
+        let path = obj["int8_path"] as? String ?? "?", kernel = obj["int8_kernel"] as? String ?? "?"
+        if path == "avx2" {
+            #expect(kernel == "avx2-narrow", "\(kernel)")
+            print("BenchTests: CONDENSE_INT8_PATH=avx2 --weight-bits 7 ran \(kernel)")
+        } else {
+            print("BenchTests: this CPU has no avx2 path; the fallback \(path) ran \(kernel)")
+        }
+        let bad = try TestSupport.condense(["bench", "matmul", "--m", "3", "--k", "5", "--n", "7", "--weight-bits", "6"])
+        #expect(bad.status != 0 && bad.stderr.contains("--weight-bits must be 8 or 7"), "\(bad.stderr)")
+    }
+
     @Test func partialShapeIsAClearError() throws {
         let r = try TestSupport.condense(["bench", "matmul", "--m", "3"])
         #expect(r.status != 0 && r.stderr.contains("give all of --m, --k and --n"), "\(r.stderr)")

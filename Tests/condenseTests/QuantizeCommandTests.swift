@@ -82,8 +82,22 @@ import HDF5
         try expectError(["quantize", m, "--activations", "static", "--calibration", "entropy"], ["--calibration", "minmax, percentile or mse", "\"entropy\""])
         try expectError(["quantize", m, "--smoothquant", "1.5"], ["--smoothquant", "[0, 1]", "1.5"])
         try expectError(["quantize", m, "--percentile", "0"], ["--percentile", "(0, 100]"])
+        try expectError(["quantize", m, "--weight-bits", "6"], ["quantize: --weight-bits: expected 8 or 7", "6"])
         // The config names its keys bare; the command spells each as its flag.
         try expectError(["quantize", m, "--keep", "a b"], ["quantize: --keep: expected a layer pattern of letters", "found \"a b\""])
+    }
+
+    @Test func sevenBitWeightsAreRecordedAndShownByInspect() throws {
+        let m = try mlpModel()
+        let q = TestSupport.tempDir("quantize").appendingPathComponent("q7.h5").path
+        let r = try TestSupport.condense(["quantize", m, "-o", q, "--weight-bits", "7"] + Self.quick)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("7-bit weights in [−63, 63]"), "\(r.stdout)")
+        let i = try TestSupport.condense(["inspect", q])
+        #expect(i.status == 0 && i.stdout.contains("weight_bits 7"), "\(i.stdout)")
+        let file = try HDF5.File(openReadOnly: q)
+        let w = try file.root.dataset("layers/0/qweight").read(as: Int8.self)
+        #expect(!w.isEmpty && w.allSatisfy { (-63...63).contains($0) })
     }
 
     @Test func keepPatternThatMatchesNothingIsRefused() throws {

@@ -92,6 +92,13 @@ size_t ci8_packed_k(const ci8_packed *p);
 const int8_t *ci8_packed_data(const ci8_packed *p);
 size_t ci8_packed_bytes(const ci8_packed *p);
 const int32_t *ci8_packed_colsums(const ci8_packed *p);
+/// 1 if every weight lies in [-64, 63] ("narrow", recorded at pack time): on the AVX2 path such weights run the
+/// vpmaddubsw + vpmaddwd + vpaddd kernel, which cannot saturate on them. The int32 results are the same on every path.
+int ci8_packed_narrow(const ci8_packed *p);
+/// The micro-kernel a call with M rows on W would run on `path` (CI8_PATH_DEFAULT = the active path):
+/// "avx512vnni", "avxvnni-vex", "avxvnni-evex", "avx2-vpmaddwd", "avx2-rows", "avx2-narrow", "scalar";
+/// "unsupported" if the path is not supported here.
+const char *ci8_kernel_name(int path, size_t M, const ci8_packed *W);
 enum { CI8_NR = 64, CI8_MR = 6 };
 
 // ---- GEMM entry points --------------------------------------------------------------------------------------
@@ -155,6 +162,8 @@ const char *ci8_path_peak_loop(int path);
 /// Median GOPS (2*M*N*K / time) of `reps` timed calls on random data. mode 0: ci8_gemm_s32 on u8 input;
 /// mode 1: ci8_linear_dynamic (float in, float out, with quantization). cfg may be NULL.
 double ci8_bench_gemm(size_t M, size_t K, size_t N, int reps, int mode, const ci8_config *cfg);
+/// ci8_bench_gemm with random weights in [-127, 127] (weight_bits 8) or [-63, 63] (weight_bits 7: narrow weights).
+double ci8_bench_gemm_bits(size_t M, size_t K, size_t N, int reps, int mode, int weight_bits, const ci8_config *cfg);
 /// Streaming read bandwidth in GB/s over a buffer of `bytes`, on `threads` threads (0 = process-wide count).
 double ci8_bench_read_gbs(size_t bytes, int reps, int threads);
 /// Overrides the cache blocking (k per block, rows per task, 64-column panels per task); 0 restores a default.

@@ -21,6 +21,10 @@ public struct MatmulBenchResult: Codable {
     public var peak_int8_loop: String
     /// The int8 kernel path in use (avx512vnni, avxvnni, avx2 or scalar; CONDENSE_INT8_PATH forces one).
     public var int8_path: String
+    /// The micro-kernel the dispatch ran for this M and these weights ("avx2-vpmaddwd", "avx2-narrow", ...).
+    public var int8_kernel: String
+    /// 8: random weights in [−127, 127]; 7: in [−63, 63] (narrow weights, the 3-op AVX2 kernel).
+    public var weight_bits: Int
     public var threads: Int
     /// Streaming read bandwidth over a buffer the size of the int8 weights (N·K bytes), on the kernel's threads.
     public var weight_read_gbs: Double
@@ -56,17 +60,26 @@ public enum MatmulBench {
     /// The instruction sequence the active path's peak loop times.
     public static var peakLoop: String { String(cString: ci8_path_peak_loop(CI8_PATH_DEFAULT.rawValue)) }
 
-    public static func run(m: Int, k: Int, n: Int, reps: Int, peak: Double) -> MatmulBenchResult {
+    /// The kernel the active path runs for M rows: the choice depends only on M and on whether the weights are narrow,
+    /// so a one-weight matrix at the range's edge (63 for 7 bits, 127 for 8) answers for the random ones.
+    public static func kernelName(m: Int, weightBits: Int) -> String {
+        var w: [Int8] = [weightBits == 7 ? 63 : 127]
+        guard let p = ci8_pack_weights(&w, 1, 1, 1, nil) else { return "unknown" }
+        defer { ci8_packed_free(p) }
+        return String(cString: ci8_kernel_name(CI8_PATH_DEFAULT.rawValue, m, p))
+    }
+
+    public static func run(m: Int, k: Int, n: Int, reps: Int, peak: Double, weightBits: Int = 8) -> MatmulBenchResult {
         // Enough repetitions that small shapes are timed over ~0.1 s or more.
         let work = 2 * Double(m) * Double(k) * Double(n)
         let r = max(reps, min(2000, Int(2e10 / max(work, 1))))
         let gbs = ci8_bench_read_gbs(n * k, Int32(max(20, min(2000, Int(4e9 / Double(n * k))))), 0)
         return MatmulBenchResult(m: m, k: k, n: n,
-                                 int8_gops: ci8_bench_gemm(m, k, n, Int32(r), 1, nil),
-                                 int8_raw_gops: ci8_bench_gemm(m, k, n, Int32(r), 0, nil),
+                                 int8_gops: ci8_bench_gemm_bits(m, k, n, Int32(r), 1, Int32(weightBits), nil),
+                                 int8_raw_gops: ci8_bench_gemm_bits(m, k, n, Int32(r), 0, Int32(weightBits), nil),
                                  sgemm_gflops: sgemmGFLOPS(m: m, k: k, n: n, reps: max(3, r / 4)),
                                  peak_int8_gops: peak, peak_int8_path: activePath, peak_int8_loop: peakLoop,
-                                 int8_path: activePath,
+                                 int8_path: activePath, int8_kernel: kernelName(m: m, weightBits: weightBits), weight_bits: weightBits,
                                  threads: Int(ci8_get_threads()), weight_read_gbs: gbs, m1_roofline_gops: 2 * gbs)
     }
 }

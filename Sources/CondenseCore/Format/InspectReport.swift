@@ -67,6 +67,7 @@ public struct InspectReport: Codable {
             let stage = r["stage"]?.string ?? "?"
             let time = r["time"]?.string ?? ""
             var line = "    \(i + 1). \(stage) \(time)"
+            if let bits = r["config"]?["weight_bits"]?.number, bits != 8 { line += ", weight_bits \(Int(bits))" }
             if let after = r["params_after"]?.number {
                 let before = r["params_before"]?.number.map { Int($0).formatted(grouping: true) + " → " } ?? ""
                 line += ", params \(before)\(Int(after).formatted(grouping: true))"

@@ -30,16 +30,16 @@ public final class Int8Linear {
 
     /// The quantization of `init(weight:bias:)`, on its own: (qweight (N·K), weight_scale (N)). A non-finite
     /// weight is an error naming its (row, column).
-    public static func quantizePerChannel(_ w: UnsafePointer<Float>, n: Int, k: Int) throws -> ([Int8], [Float]) {
+    public static func quantizePerChannel(_ w: UnsafePointer<Float>, n: Int, k: Int, maxLevel: Float = 127) throws -> ([Int8], [Float]) {
         var q = [Int8](repeating: 0, count: n * k)
         var scales = [Float](repeating: 1, count: n)
         for j in 0..<n {
             let row = w + j * k
             if let bad = Ops.firstNonFinite(row, k) { throw Int8Error(message: "weight (\(j), \(bad)) is \(row[bad]); int8 weights must be finite") }
             let m = Ops.maxAbs(row, k)
-            let s: Float = m > 0 ? m / 127 : 1
+            let s: Float = m > 0 ? m / maxLevel : 1
             scales[j] = s
-            for i in 0..<k { q[j * k + i] = Int8(max(-127, min(127, (row[i] / s).rounded(.toNearestOrEven)))) }
+            for i in 0..<k { q[j * k + i] = Int8(max(-maxLevel, min(maxLevel, (row[i] / s).rounded(.toNearestOrEven)))) }
         }
         return (q, scales)
     }
