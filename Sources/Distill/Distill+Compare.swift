@@ -17,11 +17,8 @@ func distillCompare(student: ModelFile, teachers: [ModelFile], config: DistillCo
                     run: DistillRunOptions) throws -> (ModelFile, StageReport) {
     try config.validate()
     if run.reducer.size > 1 { try DistillPlan.checkRanks(config, run: run) }
-    let dir = run.runDir.isEmpty
-        ? FileManager.default.temporaryDirectory.appendingPathComponent("condense-distill-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        : run.runDir
-    let print = run.log ?? { s in if !run.quiet { FileHandle.standardError.write(Data((s + "\n").utf8)) } }
-    let log: (String) -> Void = { s in if run.reducer.isWriter { print(s) } }
+    let dir = run.resolvedFolder()
+    let log = run.progressLog
     try run.reducer.onWriter { try OwnedFolder.prepare(dir, kind: "distill-run", force: false, entries: ["compare"]) }
     var records: [CompareRecord] = []
     for name in config.compare {

@@ -41,9 +41,7 @@ func distillMutual(student: ModelFile, peers: [ModelFile], config: DistillConfig
     try data.check(student.architecture, model: "student")
     for p in peers { try data.check(p.architecture, model: "peer") }
     if run.reducer.size > 1 { try DistillPlan.checkRanks(config, run: run) }
-    let dir = run.runDir.isEmpty
-        ? FileManager.default.temporaryDirectory.appendingPathComponent("condense-distill-\(getpid())-\(UUID().uuidString.prefix(8))").path
-        : run.runDir
+    let dir = run.resolvedFolder()
     if !run.resume, FileManager.default.fileExists(atPath: dir + "/final/checkpoint.h5") {
         throw FormatError(file: dir, "an earlier distillation run is here; pass --resume to continue it or --force to start over")
     }
@@ -57,15 +55,11 @@ func distillMutual(student: ModelFile, peers: [ModelFile], config: DistillConfig
     let net = mutualInit(student.architecture, seed: config.seed, index: 0)
     let peerNets = peers.enumerated().map { mutualInit($0.element.architecture, seed: config.seed, index: $0.offset + 1) }
     let pieces = try MutualRun(student: net, peers: peerNets, data: data, options: o, config: config)
-    let trainer = Trainer(net: net, data: data, options: o, seed: config.seed, runDir: dir + "/final",
-                          config: try JSONValue(encoding: config))
-    trainer.objective = pieces.objective
-    trainer.batchSource = pieces.batches
-    trainer.extraParameters = pieces.extra
-    trainer.extraClipGroups = pieces.clipGroups
-    trainer.vocabulary = student.vocabulary
-    trainer.quiet = run.quiet
-    trainer.reducer = run.reducer
+    let trainer = makeTrainer(net: net, pieces: MethodRun(objective: pieces.objective, batches: pieces.batches,
+                                                          extra: pieces.extra, clipGroups: pieces.clipGroups),
+                              data: data, options: o, seed: config.seed, runDir: dir + "/final",
+                              config: try JSONValue(encoding: config), vocabulary: student.vocabulary, quiet: run.quiet,
+                              reducer: run.reducer)
     let r = try trainer.run(resume: run.resume)
     var out = try ModelFile.read(trainer.bestPath)
     out.vocabulary = student.vocabulary

@@ -36,11 +36,8 @@ struct DistillPlan {
         try checkOnPolicy(config, student: student, data: data)
         _ = try Self.generationOptions(config, student: student, teachers: teachers, data: data)
         self.student = student; self.teachers = teachers; self.config = config; self.data = data; self.run = run
-        dir = run.runDir.isEmpty
-            ? FileManager.default.temporaryDirectory.appendingPathComponent("condense-distill-\(getpid())-\(UUID().uuidString.prefix(8))").path
-            : run.runDir
-        let print = run.log ?? { s in if !run.quiet { FileHandle.standardError.write(Data((s + "\n").utf8)) } }
-        log = { s in if run.reducer.isWriter { print(s) } }
+        dir = run.resolvedFolder()
+        log = run.progressLog
         if run.reducer.size > 1 { try Self.checkRanks(config, run: run) }
         if !run.resume, FileManager.default.fileExists(atPath: dir + "/sweep.json") || FileManager.default.fileExists(atPath: dir + "/final/checkpoint.h5") {
             throw FormatError(file: dir, "an earlier distillation run is here; pass --resume to continue it or --force to start over")

@@ -21,6 +21,22 @@ public struct DistillRunOptions {
     }
 }
 
+extension DistillRunOptions {
+    /// The run folder: `runDir`, or a fresh temporary folder when it is empty (a new one at each call).
+    func resolvedFolder() -> String {
+        runDir.isEmpty
+            ? FileManager.default.temporaryDirectory.appendingPathComponent("condense-distill-\(getpid())-\(UUID().uuidString.prefix(8))").path
+            : runDir
+    }
+
+    /// The progress log: `log`, else stderr unless quiet; rank 0 alone prints.
+    var progressLog: (String) -> Void {
+        let print = log ?? { [quiet] s in if !quiet { FileHandle.standardError.write(Data((s + "\n").utf8)) } }
+        let writer = reducer.isWriter
+        return { s in if writer { print(s) } }
+    }
+}
+
 /// Distills `student` from `teacher` on `data` (one teacher: `distill(student:teachers:…)` with one member).
 public func distill(student: ModelFile, teacher: ModelFile, config: DistillConfig, data: TaskData,
                     run: DistillRunOptions = DistillRunOptions()) throws -> (ModelFile, StageReport) {
@@ -71,14 +87,23 @@ func trainStudent(copyOf student: ModelFile, data: TaskData, options: TrainingOp
     let net = makeNetwork(ModelFile(architecture: student.architecture, vocabulary: student.vocabulary, parameters: params))
     let setup = MethodSetup(config: config, data: data, teacher: teacher, student: net, options: options)
     let pieces = try (method ?? distillMethod(config.method)).makeRun(setup, candidate: candidate)
-    let trainer = Trainer(net: net, data: data, options: options, seed: config.seed, runDir: runDir, config: resolved)
+    let trainer = makeTrainer(net: net, pieces: pieces, data: data, options: options, seed: config.seed, runDir: runDir,
+                              config: resolved, vocabulary: vocabulary, quiet: quiet, reducer: reducer)
+    return try trainer.run(resume: resume)
+}
+
+/// A Trainer for `net` with a method's pieces (objective, batches, extra parameters and their clip groups).
+func makeTrainer(net: Network, pieces: MethodRun, data: TaskData, options: TrainingOptions, seed: UInt64, runDir: String,
+                 config: JSONValue, vocabulary: [String]?, quiet: Bool, reducer: GradientReducer) -> Trainer {
+    let trainer = Trainer(net: net, data: data, options: options, seed: seed, runDir: runDir, config: config)
     trainer.objective = pieces.objective
     trainer.batchSource = pieces.batches
     trainer.extraParameters = pieces.extra
+    trainer.extraClipGroups = pieces.clipGroups
     trainer.vocabulary = vocabulary
     trainer.quiet = quiet
     trainer.reducer = reducer
-    return try trainer.run(resume: resume)
+    return trainer
 }
 
 /// Seconds per row (example or token) of the online teacher (one timed batch after a warm-up), to state what a

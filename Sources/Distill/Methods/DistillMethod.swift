@@ -27,6 +27,8 @@ struct MethodRun {
     var objective: Objective
     var batches: BatchSource?
     var extra: ParameterStore?
+    /// Groups of `extra` each clipped by its own gradient norm (whole networks, as mutual learning's peers).
+    var clipGroups: [Range<Int>] = []
 }
 
 /// The method a config names (the sequence method is built by the plan, with its transfer set).
