@@ -1,5 +1,6 @@
 // Small-M float linear y = x·Wᵀ + b (M = 1…8 rows): scalar reference, run-time path choice, split over N on the pool.
 #include "internal.h"
+#include <stdint.h>
 #include <stdlib.h>
 
 // The plain reference: y[i][j] = (Σ_k x[i][k]·w[j][k], k increasing) + b[j]. It is also the scalar path.
@@ -25,13 +26,12 @@ typedef struct {
     const ci8_flinear_args *a;
     void (*rows)(const ci8_flinear_args *, size_t, size_t);
     size_t chunk, chunks;
-    _Atomic size_t next;
+    ci8_tasks tasks;
 } fl_job;
 
 static void fl_thread(void *p, int tid) {
-    (void)tid;
     fl_job *J = p;
-    for (size_t c; (c = atomic_fetch_add_explicit(&J->next, 1, memory_order_relaxed)) < J->chunks;) {
+    for (size_t c; (c = ci8_tasks_next(&J->tasks, tid)) != SIZE_MAX;) {
         const size_t n0 = c * J->chunk, n1 = n0 + J->chunk < J->a->N ? n0 + J->chunk : J->a->N;
         J->rows(J->a, n0, n1);
     }
@@ -57,12 +57,13 @@ int ci8_flinear(const float *X, size_t M, size_t ldx, const float *W, size_t N, 
     const ci8_flinear_args a = {X, M, ldx, W, N, K, ldw, bias, Y, ldy};
     fl_job J = {.a = &a, .rows = fl_rows_for(path)};
     const int threads = N * K >= FL_MIN_PARALLEL ? ci8_threads_for(cfg) : 1;
-    // Chunks of a multiple of 24 weight rows (of every tile's row count), about 4 per thread.
+    // Chunks of a multiple of 24 weight rows (of every tile's row count), about 4 per thread, each thread's own 4
+    // contiguous (ci8_tasks): a decode step then gives every thread the same weight rows at every token.
     size_t chunk = (N + 4 * (size_t)threads - 1) / (4 * (size_t)threads);
     chunk = (chunk + 23) / 24 * 24;
     J.chunk = chunk;
     J.chunks = (N + chunk - 1) / chunk;
-    atomic_init(&J.next, 0);
+    ci8_tasks_init(&J.tasks, J.chunks, threads);
     if (threads <= 1 || J.chunks <= 1) J.rows(&a, 0, N);
     else ci8_pool_run(threads, fl_thread, &J);
     return CI8_OK;

@@ -30,7 +30,8 @@ typedef struct {
     size_t kg, pb;    // k groups, bytes per activation panel
     size_t mc, ncb, kcg, n_ic, n_jc, ntasks;
     size_t pack_rows; // rows per phase-1 chunk (multiple of CI8_MR)
-    _Atomic size_t next_pack, next_task;
+    _Atomic size_t next_pack;
+    ci8_tasks tasks; // phase 2: column blocks, each thread's own contiguous range first
     _Atomic int failed;
 } job_t;
 
@@ -90,13 +91,12 @@ static void run_task(job_t *J, size_t t, int32_t *Cb) {
 }
 
 static void phase_gemm(void *vp, int tid) {
-    (void)tid;
     job_t *J = vp;
     int32_t *Cb = ci8_scratch(1, J->mc * J->ncb * CI8_NR * sizeof(int32_t));
     if (!Cb) { atomic_store(&J->failed, 1); return; }
     for (;;) {
-        const size_t t = atomic_fetch_add(&J->next_task, 1);
-        if (t >= J->ntasks) break;
+        const size_t t = ci8_tasks_next(&J->tasks, tid);
+        if (t == SIZE_MAX) break;
         run_task(J, t, Cb);
     }
 }
@@ -151,7 +151,7 @@ static int run(job_t *J, const ci8_config *cfg) {
     size_t rows_per_chunk = (size_t)((1 << 16) / (W->kp + 1)) / CI8_MR * CI8_MR;
     J->pack_rows = rows_per_chunk < CI8_MR ? CI8_MR : rows_per_chunk;
     atomic_store(&J->next_pack, 0);
-    atomic_store(&J->next_task, 0);
+    ci8_tasks_init(&J->tasks, J->ntasks, T);
     atomic_store(&J->failed, 0);
     ci8_pool_run(mr_up > J->pack_rows ? T : 1, phase_pack, J);
     // Phase 2: tasks.

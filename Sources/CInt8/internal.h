@@ -130,6 +130,18 @@ float ci8_quant_row_avx512(const float *x, size_t K, int dynamic, float sx, uint
 // Returns the number of threads offered the job (not all of them need have run it).
 typedef void (*ci8_job_fn)(void *arg, int tid);
 int ci8_pool_run(int nthreads, ci8_job_fn fn, void *arg);
+// Tasks 0..<n split into `groups` contiguous ranges, thread tid owning range tid % groups: a thread drains its own
+// range first, then takes what is left of the others. So every call of the same shape gives a thread the same rows
+// (its weights stay in its own caches, and on a CPU whose cores have separate L3s in its own L3), while a thread
+// that is late or absent costs nothing: its range is taken by the others.
+enum { CI8_TASK_GROUPS = 16 };
+typedef struct {
+    _Atomic size_t next[CI8_TASK_GROUPS];
+    size_t end[CI8_TASK_GROUPS];
+    int groups;
+} ci8_tasks;
+void ci8_tasks_init(ci8_tasks *q, size_t n, int threads);
+size_t ci8_tasks_next(ci8_tasks *q, int tid); // a task index, or SIZE_MAX when none is left
 // Per-thread scratch buffer (64-byte aligned, grows, freed at thread exit). slot 0: caller-side, 1: worker-side.
 void *ci8_scratch(int slot, size_t bytes);
 int ci8_online_cpus(void);

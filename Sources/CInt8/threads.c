@@ -4,6 +4,7 @@
 #include <immintrin.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,9 +18,17 @@ double ci8_now(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+// Read once: glibc answers _SC_NPROCESSORS_ONLN by opening and parsing /sys/devices/system/cpu/online, three system
+// calls that cost more than a small kernel call itself when the thread count is looked up on every call.
+static _Atomic int online_cpus;
+
 int ci8_online_cpus(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+    int n = atomic_load_explicit(&online_cpus, memory_order_relaxed);
+    if (n > 0) return n;
+    const long v = sysconf(_SC_NPROCESSORS_ONLN);
+    n = v < 1 ? 1 : v > MAX_THREADS ? MAX_THREADS : (int)v;
+    atomic_store_explicit(&online_cpus, n, memory_order_relaxed);
+    return n;
 }
 
 // ---- thread count -------------------------------------------------------------------------------------------
@@ -152,6 +161,49 @@ int ci8_pool_run(int nthreads, ci8_job_fn fn, void *arg) {
     }
     pthread_mutex_unlock(&P.run_lock);
     return nthreads;
+}
+
+// ---- task ranges with thread affinity ------------------------------------------------------------------------
+void ci8_tasks_init(ci8_tasks *q, size_t n, int threads) {
+    int g = threads < 1 ? 1 : threads > CI8_TASK_GROUPS ? CI8_TASK_GROUPS : threads;
+    if ((size_t)g > n) g = n < 1 ? 1 : (int)n;
+    q->groups = g;
+    for (int i = 0; i < g; i++) {
+        atomic_init(&q->next[i], n * (size_t)i / (size_t)g);
+        q->end[i] = n * (size_t)(i + 1) / (size_t)g;
+    }
+}
+
+size_t ci8_tasks_next(ci8_tasks *q, int tid) {
+    const int g = q->groups, own = (tid < 0 ? 0 : tid) % g;
+    for (int i = 0; i < g; i++) {
+        const int r = (own + i) % g;
+        if (atomic_load_explicit(&q->next[r], memory_order_relaxed) >= q->end[r]) continue;
+        const size_t t = atomic_fetch_add_explicit(&q->next[r], 1, memory_order_relaxed);
+        if (t < q->end[r]) return t;
+    }
+    return SIZE_MAX;
+}
+
+typedef struct {
+    ci8_tasks tasks;
+    void (*fn)(void *, size_t);
+    void *ctx;
+} pf_job;
+
+static void pf_thread(void *p, int tid) {
+    pf_job *J = p;
+    for (size_t i; (i = ci8_tasks_next(&J->tasks, tid)) != SIZE_MAX;) J->fn(J->ctx, i);
+}
+
+void ci8_parallel_for(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *ctx) {
+    if (n == 0 || !fn) return;
+    if (threads <= 0) threads = ci8_get_threads();
+    if ((size_t)threads > n) threads = (int)n;
+    pf_job J = {.fn = fn, .ctx = ctx};
+    ci8_tasks_init(&J.tasks, n, threads);
+    if (threads <= 1) pf_thread(&J, 0);
+    else ci8_pool_run(threads, pf_thread, &J);
 }
 
 // ---- per-thread scratch -------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // DecodeEngine+Attention: writes each new row's keys and values into the cache, then attends over the cache.
 import CondenseCore
-import Dispatch
+import CInt8
 
 extension DecodeEngine {
     /// qkv (N, 3A) of layer l: k and v of row r go to the cache at (sequence, position) of r, per head.
@@ -17,17 +17,23 @@ extension DecodeEngine {
     }
 
     /// atty[r, head] (Dh) = Σ_j softmax_j(q·k_j/√Dh)·v_j over the cached positions j ≤ pos(r) of r's sequence,
-    /// which is the causal attention of GPT.forward for that row. Rows × heads are split over the cores when
-    /// the work is large (a long prefill or a big batch).
+    /// which is the causal attention of GPT.forward for that row. Rows × heads are split over the kernels' thread
+    /// pool (whose workers are awake between the step's linears) once the work pays for the hand-off; each
+    /// (row, head) is computed the same way whichever thread takes it, so a row's output does not depend on the
+    /// other rows of the call.
     func cachedAttention(_ l: Int, rows n: Int) {
         let s = scratch, h = config.n_head
         var work = 0
         for r in 0..<n { work += Int(s.rowPos[r]) + 1 }
         let tasks = n * h
-        if work * h * config.head_dim >= 1 << 20 && Parallel.workers > 1 && tasks > 1 {   // ~1M multiply-adds: a long prefill or batch ≥ 32
-            let chunks = min(tasks, Parallel.workers * 4)
-            DispatchQueue.concurrentPerform(iterations: chunks) { ci in
-                for t in stride(from: ci, to: tasks, by: chunks) { attendOne(l, row: t / h, head: t % h) }
+        if work * h * config.head_dim >= parallelAttentionWork && tasks > 1 {
+            let job = AttentionJob(engine: self, layer: l)
+            withExtendedLifetime(job) {
+                ci8_parallel_for(tasks, 0, { ctx, t in
+                    let job = Unmanaged<AttentionJob>.fromOpaque(ctx!).takeUnretainedValue()
+                    let h = job.engine.config.n_head
+                    job.engine.attendOne(job.layer, row: t / h, head: t % h)
+                }, Unmanaged.passUnretained(job).toOpaque())
             }
         } else {
             for t in 0..<tasks { attendOne(l, row: t / h, head: t % h) }
@@ -35,7 +41,7 @@ extension DecodeEngine {
     }
 
     /// One (row, head): scores (pos+1) = scale·q·Kᵀ, softmax, out (Dh) = P·V.
-    @inline(__always) private func attendOne(_ l: Int, row r: Int, head hi: Int) {
+    @inline(__always) fileprivate func attendOne(_ l: Int, row r: Int, head hi: Int) {
         let s = scratch, h = config.n_head, dh = config.head_dim, a = config.attnWidth
         let b = Int(s.rowSeq[r]), len = Int(s.rowPos[r]) + 1
         let scale = 1 / Float(dh).squareRoot()
@@ -48,4 +54,10 @@ extension DecodeEngine {
         o.update(repeating: 0, count: dh)
         for j in 0..<len { Ops.axpy(o, p[j], vals + j * dh, dh) }
     }
+}
+
+/// What a pool thread needs to run one (row, head) of a layer's attention.
+private final class AttentionJob {
+    let engine: DecodeEngine, layer: Int
+    init(engine: DecodeEngine, layer: Int) { self.engine = engine; self.layer = layer }
 }

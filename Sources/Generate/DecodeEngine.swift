@@ -16,6 +16,10 @@ public final class DecodeEngine {
     let head: LinearRef
     let wte: UnsafeMutablePointer<Float>, wpe: UnsafeMutablePointer<Float>
     var scratch = Scratch(rows: 0, config: nil)
+    /// Multiply-adds of q·K over a call's rows and heads from which attention runs on the kernels' thread pool: a
+    /// verification of a few rows or a long context (a one-row step over 64 positions of 8 × 32 heads is 16,384 and
+    /// stays on one thread). The result does not depend on it; tests lower it to exercise the parallel path.
+    public var parallelAttentionWork = 1 << 15
 
     /// An engine for `batch` sequences of up to `capacity` positions (default and maximum: block_size).
     public init(_ net: GPT, batch: Int, capacity: Int? = nil) {

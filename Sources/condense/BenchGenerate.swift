@@ -19,7 +19,7 @@ struct BenchGenerate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Greedy decode tokens/s of a GPT on the KV-cache engine at several batch sizes; with --draft, speculative at batch 1.",
-        discussion: "Each batch decodes --tokens tokens per sequence after a --prompt-tokens prompt; the median of --runs runs is reported. Peer: tools/hf_generate_peer.py.")
+        discussion: "Each batch decodes --tokens tokens per sequence after the --prompt text (or a --prompt-tokens prompt); the median of --runs runs is reported. Peer: tools/hf_generate_peer.py.")
 
     @Argument(help: "A Condense GPT model file (.h5).")
     var model: String
@@ -39,6 +39,9 @@ struct BenchGenerate: ParsableCommand {
     @Option(help: "Prompt length in tokens (the prompt is the first tokens of the vocabulary, repeated).")
     var promptTokens: Int = 1
 
+    @Option(help: "Prompt text, encoded with the model's vocabulary (instead of --prompt-tokens), e.g. a passage of the test split.")
+    var prompt: String?
+
     @Option(help: "Timed runs per batch size (the median is reported), after one untimed warm-up.")
     var runs: Int = 3
 
@@ -56,6 +59,17 @@ struct BenchGenerate: ParsableCommand {
                     Double(bytes) / 1e6, gbs, Int(ci8_get_threads()), ms, 1000 / ms))
     }
 
+    /// The --prompt text's ids, or the first --prompt-tokens ids of the vocabulary, repeated.
+    func promptIDs(_ m: ModelFile, _ net: GPT) throws -> [Int32] {
+        guard let prompt else { return (0..<promptTokens).map { Int32($0 % net.config.vocab_size) } }
+        guard !prompt.isEmpty else { throw ValidationError("--prompt must not be empty") }
+        guard let symbols = m.vocabulary else {
+            throw FormatError(file: model, path: "vocabulary", "the model has no vocabulary, so --prompt cannot be encoded")
+        }
+        let vocab = try Vocabulary(scalars: symbols.flatMap { $0.unicodeScalars }, source: "\(model): vocabulary")
+        return try vocab.encode(prompt, source: "--prompt")
+    }
+
     func run() throws {
         try reportingErrors {
             let sizes = batches.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -69,7 +83,7 @@ struct BenchGenerate: ParsableCommand {
             }
             let opts = GenerationOptions(tokens: tokens, sampling: .greedy, policy: .shift)
             try opts.validate()
-            let prompt = (0..<promptTokens).map { Int32($0 % net.config.vocab_size) }
+            let prompt = try promptIDs(m, net)
             emitBound(net)
             for b in sizes.map({ $0! }) {
                 let r = try GenerateBench.batch(net, batch: b, prompt: prompt, options: opts, runs: runs)

@@ -105,4 +105,17 @@ import TestSupport
         // the target as its own draft: every proposal is accepted
         #expect(lines[2]["acceptance_rate"] as? Double == 1 && lines[2]["identical_to_target"] as? Bool == true)
     }
+
+    @Test func benchGenerateTakesAPromptText() throws {
+        let t = try model("tp.h5", ["--n-layer", "1", "--block-size", "16", "--vocab-size", "30"])
+        let r = try TestSupport.condense(["bench", "generate", t, "--prompt", "1212", "--draft", t, "--batches", "1", "--tokens", "10", "--runs", "1", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let last = r.stdout.split(separator: "\n").last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(last?["acceptance_rate"] as? Double == 1, "\(r.stdout)")
+        for (prompt, message) in [("1\u{2603}", "U+2603"), ("", "--prompt must not be empty")] {
+            let bad = try TestSupport.condense(["bench", "generate", t, "--prompt", prompt, "--batches", "1", "--tokens", "5", "--runs", "1"])
+            #expect(bad.status == 1 && bad.stderr.contains(message), "\(prompt): \(bad.stderr)")
+            #expect(bad.stderr.split(separator: "\n").count == 1, "\(prompt): \(bad.stderr)")
+        }
+    }
 }

@@ -147,6 +147,13 @@ int ci8_flinear(const float *X, size_t M, size_t ldx, const float *W, size_t N, 
 void ci8_flinear_ref(const float *X, size_t M, size_t ldx, const float *W, size_t N, size_t K, size_t ldw,
                      const float *bias, float *Y, size_t ldy);
 
+// ---- Parallel loop on the kernels' thread pool ---------------------------------------------------------------
+/// Runs fn(ctx, i) for every i in 0..<n on up to `threads` threads of the pool the kernels use (0 = the process-wide
+/// count; the caller is one of them) and returns when all are done. Thread t takes the t-th contiguous range of
+/// tasks first, then what is left of the others, so equal calls give a thread the same tasks. fn must write only
+/// what task i owns; a call made from inside fn, or while another thread holds the pool, runs on the caller alone.
+void ci8_parallel_for(size_t n, int threads, void (*fn)(void *ctx, size_t i), void *ctx);
+
 // ---- Measurement (benchmarks, not tests) --------------------------------------------------------------------
 /// Register-only vpdpbusd loop (16 independent accumulators; zmm on AVX-512 VNNI, else ymm on AVX-VNNI), `iters`
 /// iterations per thread, on `threads` threads at once (0 = process-wide count). Returns GOPS, counting
