@@ -145,6 +145,26 @@ struct ThreadingResultTests {
         #expect(mismatches == 0)
     }
 
+    @Test("ci8_parallel_for runs every task exactly once, for any task and thread count, nested calls included")
+    func parallelForCoversEveryTask() {
+        // counts[i] is written only by task i (the documented contract), so a lost or repeated task shows as ≠ 1.
+        for n in [0, 1, 2, 3, 17, 1000] {
+            for threads: Int32 in [0, 1, 2, 3, 40] {
+                let counts = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
+                counts.initialize(repeating: 0, count: max(n, 1))
+                defer { counts.deallocate() }
+                ci8_parallel_for(n, threads, { ctx, i in
+                    let c = ctx!.assumingMemoryBound(to: Int32.self)
+                    c[i] += 1
+                    // a call from inside a task runs on the calling thread alone, and must not deadlock
+                    if i == 0 { ci8_parallel_for(1, 2, { _, _ in }, nil) }
+                }, counts)
+                let wrong = (0..<n).filter { counts[$0] != 1 }
+                #expect(wrong.isEmpty, "n \(n) threads \(threads): tasks \(wrong.prefix(5)) ran \(wrong.prefix(5).map { counts[$0] }) times")
+            }
+        }
+    }
+
     @Test("bad arguments are refused with the documented codes")
     func badArguments() {
         var err: Int32 = 0
