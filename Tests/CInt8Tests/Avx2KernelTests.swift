@@ -40,9 +40,7 @@ struct Avx2KernelTests {
                 let p = Packed(w, n: n, k: k)
                 for m in Self.ms {
                     let x = randomActs(m, k, &rng)
-                    let (rc, y) = gemmS32(x, p, m: m, path: path)
-                    #expect(rc == ok)
-                    #expect(mismatch(y, referenceS32(x, w, m: m, n: n, k: k)) == nil,
+                    #expect(gemmProblem(x, w, p, m: m, path: path) == nil,
                             "path \(describePath(path)) M=\(m) N=\(n) K=\(k)")
                 }
             }

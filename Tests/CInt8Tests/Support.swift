@@ -100,6 +100,14 @@ func exactEpilogue(_ d: Int32, sx: Float, sw: Float, b: Float, act: ci8_act) -> 
 }
 
 /// nil when equal; else a short description (count and first differing index) instead of two whole arrays.
+/// ci8_gemm_s32 of x (M, K) on `path` against the plain reference on the same weights w: nil when the call returns
+/// CI8_OK and every output equals the reference, else what went wrong.
+func gemmProblem(_ x: [UInt8], _ w: [Int8], _ p: Packed, m: Int, path: Int32) -> String? {
+    let (rc, y) = gemmS32(x, p, m: m, path: path)
+    if rc != ok { return "return code \(rc)" }
+    return mismatch(y, referenceS32(x, w, m: m, n: p.n, k: p.k))
+}
+
 func mismatch<T: Equatable>(_ got: [T], _ want: [T]) -> String? {
     if got.count != want.count { return "count \(got.count) != \(want.count)" }
     var first = -1, n = 0
