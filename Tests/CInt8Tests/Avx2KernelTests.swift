@@ -25,6 +25,27 @@ func linear(_ x: [Float], _ p: Packed, m: Int, staticScale: Float?, sw: [Float],
     return (rc, y)
 }
 
+/// Float in, float out on the AVX2 and scalar paths of packed weights p, for random activations, weight scales and
+/// bias, with and without ReLU, with dynamic and static activation scales: one line per combination whose calls fail
+/// or whose outputs differ in any bit (the tiers share the quantizer and the fma epilogue, so no tolerance applies).
+func floatPathProblems(_ p: Packed, m: Int, _ rng: inout SplitMix64) -> [String] {
+    let avx2 = CI8_PATH_AVX2.rawValue, scalar = CI8_PATH_SCALAR.rawValue
+    let x = (0..<(m * p.k)).map { _ in Float.random(in: -3...3, using: &rng) }
+    let sw = (0..<p.n).map { _ in Float.random(in: 0.001...0.02, using: &rng) }
+    let bias = (0..<p.n).map { _ in Float.random(in: -1...1, using: &rng) }
+    var problems = [String]()
+    for act in [CI8_ACT_NONE, CI8_ACT_RELU] {
+        for s: Float? in [nil, 0.02] {
+            let (rc1, y1) = linear(x, p, m: m, staticScale: s, sw: sw, bias: bias, act: act, path: avx2)
+            let (rc2, y2) = linear(x, p, m: m, staticScale: s, sw: sw, bias: bias, act: act, path: scalar)
+            let what = "act \(act.rawValue) static \(s.map { "\($0)" } ?? "no")"
+            if rc1 != ok || rc2 != ok { problems.append("\(what): return codes \(rc1), \(rc2)") }
+            else if let d = mismatch(y1, y2) { problems.append("\(what): \(d)") }
+        }
+    }
+    return problems
+}
+
 @Suite("CInt8 AVX2 kernels", .serialized)
 struct Avx2KernelTests {
     static let ms = Array(1...13) // 1..6: the row kernel; 7..13: the vpmaddwd kernel with every m of a 6-row panel
@@ -96,24 +117,13 @@ struct Avx2KernelTests {
     @Test("float in, float out (dynamic and static quantization into int16 panels) is bit-identical to scalar",
           .enabled(if: ci8_path_supported(CI8_PATH_AVX2.rawValue) != 0, "this CPU has no AVX2: nothing to compare"))
     func floatPathMatchesScalar() {
-        let avx2 = CI8_PATH_AVX2.rawValue, scalar = CI8_PATH_SCALAR.rawValue
         var rng = SplitMix64(seed: 0xF1)
         // Without GELU every tier uses the same quantizer and the same fma epilogue, and both kernels produce the
         // exact int32 dot products, so the outputs must be equal bit for bit (no tolerance is involved).
         for (m, k, n) in [(1, 5, 63), (2, 259, 65), (5, 1, 129), (6, 64, 64), (7, 258, 191), (13, 1027, 193)] {
-            let w = randomWeights(n, k, &rng)
-            let p = Packed(w, n: n, k: k)
-            let x = (0..<(m * k)).map { _ in Float.random(in: -3...3, using: &rng) }
-            let sw = (0..<n).map { _ in Float.random(in: 0.001...0.02, using: &rng) }
-            let bias = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
-            for act in [CI8_ACT_NONE, CI8_ACT_RELU] {
-                for s: Float? in [nil, 0.02] {
-                    let (rc1, y1) = linear(x, p, m: m, staticScale: s, sw: sw, bias: bias, act: act, path: avx2)
-                    let (rc2, y2) = linear(x, p, m: m, staticScale: s, sw: sw, bias: bias, act: act, path: scalar)
-                    #expect(rc1 == ok && rc2 == ok)
-                    #expect(mismatch(y1, y2) == nil, "M=\(m) K=\(k) N=\(n) act \(act.rawValue) static \(s.map { "\($0)" } ?? "no")")
-                }
-            }
+            let p = Packed(randomWeights(n, k, &rng), n: n, k: k)
+            let problems = floatPathProblems(p, m: m, &rng)
+            #expect(problems.isEmpty, "M=\(m) K=\(k) N=\(n): \(problems.joined(separator: "; "))")
         }
     }
 
