@@ -1,4 +1,4 @@
-// Small-M float linear y = x·Wᵀ + b (M = 1…8 rows): scalar reference, run-time path choice, split over N on the pool.
+// Float linear y = x·Wᵀ + b for decode-sized M: scalar reference, run-time path choice, split over N on the pool.
 #include "internal.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,11 +29,30 @@ typedef struct {
     ci8_tasks tasks;
 } fl_job;
 
+// Rows per group past CI8_FLINEAR_GROUP_M rows: the 4-row tile loads 7 vectors per 12 FMAs (3 weight rows), the best
+// ratio of the tiles; 8 rows take 9 per 8 (one weight row), which held a 64-row prefill near half of sgemm's rate.
+enum { FL_LARGE_GROUP = 4 };
+
+// Weight rows [n0, n1) against every row of X: all M rows at once up to CI8_FLINEAR_GROUP_M, else in groups of
+// FL_LARGE_GROUP, the chunk's weights staying in L1/L2 while the groups pass over them. Each group runs the tile code
+// of a call with that many rows, whose per-element arithmetic is the same for every row count.
+static void fl_chunk(const fl_job *J, size_t n0, size_t n1) {
+    const ci8_flinear_args *a = J->a;
+    const size_t G = a->M <= CI8_FLINEAR_GROUP_M ? a->M : FL_LARGE_GROUP;
+    for (size_t m0 = 0; m0 < a->M; m0 += G) {
+        ci8_flinear_args g = *a;
+        g.M = a->M - m0 < G ? a->M - m0 : G;
+        g.X = a->X + m0 * a->ldx;
+        g.Y = a->Y + m0 * a->ldy;
+        J->rows(&g, n0, n1);
+    }
+}
+
 static void fl_thread(void *p, int tid) {
     fl_job *J = p;
     for (size_t c; (c = ci8_tasks_next(&J->tasks, tid)) != SIZE_MAX;) {
         const size_t n0 = c * J->chunk, n1 = n0 + J->chunk < J->a->N ? n0 + J->chunk : J->a->N;
-        J->rows(J->a, n0, n1);
+        fl_chunk(J, n0, n1);
     }
 }
 
@@ -49,14 +68,16 @@ static void (*fl_rows_for(int path))(const ci8_flinear_args *, size_t, size_t) {
 
 int ci8_flinear(const float *X, size_t M, size_t ldx, const float *W, size_t N, size_t K, size_t ldw,
                 const float *bias, float *Y, size_t ldy, const ci8_config *cfg) {
-    if (!X || !W || !Y || M < 1 || M > CI8_FLINEAR_MAX_M || N < 1 || K < 1 || ldx < K || ldw < K || ldy < N)
+    if (!X || !W || !Y || M < 1 || N < 1 || K < 1 || ldx < K || ldw < K || ldy < N)
         return CI8_EINVAL;
     int path = cfg ? cfg->path : CI8_PATH_DEFAULT;
     if (path == CI8_PATH_DEFAULT) path = ci8_active_path();
     if (!ci8_path_supported(path)) return CI8_EUNSUPPORTED;
     const ci8_flinear_args a = {X, M, ldx, W, N, K, ldw, bias, Y, ldy};
     fl_job J = {.a = &a, .rows = fl_rows_for(path)};
-    const int threads = N * K >= FL_MIN_PARALLEL ? ci8_threads_for(cfg) : 1;
+    // (at most 8 rows: by the weights alone, as each is read once; past 8 the rows' work counts too)
+    const int threads = N * K >= FL_MIN_PARALLEL || N * K * M >= (size_t)CI8_FLINEAR_GROUP_M * FL_MIN_PARALLEL
+                            ? ci8_threads_for(cfg) : 1;
     // Chunks of a multiple of 24 weight rows (of every tile's row count), about 4 per thread, each thread's own 4
     // contiguous (ci8_tasks): a decode step then gives every thread the same weight rows at every token.
     size_t chunk = (N + 4 * (size_t)threads - 1) / (4 * (size_t)threads);
@@ -64,7 +85,7 @@ int ci8_flinear(const float *X, size_t M, size_t ldx, const float *W, size_t N, 
     J.chunk = chunk;
     J.chunks = (N + chunk - 1) / chunk;
     ci8_tasks_init(&J.tasks, J.chunks, threads);
-    if (threads <= 1 || J.chunks <= 1) J.rows(&a, 0, N);
+    if (threads <= 1 || J.chunks <= 1) fl_chunk(&J, 0, N);
     else ci8_pool_run(threads, fl_thread, &J);
     return CI8_OK;
 }

@@ -157,4 +157,7 @@ typedef struct ci8_flinear_args {
     size_t ldy;
 } ci8_flinear_args;
 void ci8_flinear_avx2_rows(const ci8_flinear_args *a, size_t n0, size_t n1);
+// One query's attention on the 256-bit paths (attend_avx2.c).
+void ci8_attend_avx2(const float *q, const float *keys, const float *vals, size_t len, size_t dh, float scale,
+                     float *scores, float *out);
 void ci8_flinear_avx512_rows(const ci8_flinear_args *a, size_t n0, size_t n1);

@@ -40,19 +40,16 @@ extension DecodeEngine {
         }
     }
 
-    /// One (row, head): scores (pos+1) = scale·q·Kᵀ, softmax, out (Dh) = P·V.
+    /// One (row, head): scores (pos+1) = scale·q·Kᵀ, softmax, out (Dh) = P·V (ci8_attend: a function of the row's
+    /// query and its sequence's cache only).
     @inline(__always) fileprivate func attendOne(_ l: Int, row r: Int, head hi: Int) {
         let s = scratch, h = config.n_head, dh = config.head_dim, a = config.attnWidth
         let b = Int(s.rowSeq[r]), len = Int(s.rowPos[r]) + 1
-        let scale = 1 / Float(dh).squareRoot()
         let q = s.qkv.data + r * 3 * a + hi * dh
-        let keys = cache.keyBase(l, b, hi), vals = cache.valueBase(l, b, hi)
         let p = s.scores.data + (r * h + hi) * config.block_size
-        for j in 0..<len { p[j] = scale * Ops.dot(q, keys + j * dh, dh) }
-        Ops.softmaxRows(p, p, rows: 1, cols: len)
-        let o = s.atty.data + r * a + hi * dh
-        o.update(repeating: 0, count: dh)
-        for j in 0..<len { Ops.axpy(o, p[j], vals + j * dh, dh) }
+        let rc = ci8_attend(q, cache.keyBase(l, b, hi), cache.valueBase(l, b, hi), len, dh, 1 / Float(dh).squareRoot(),
+                            p, s.atty.data + r * a + hi * dh, nil)
+        precondition(rc == CI8_OK, "ci8_attend failed (\(rc))")
     }
 }
 

@@ -17,6 +17,12 @@ public enum GenerateBench {
         public var tokens_per_s: Double, target_tokens_per_s: Double, speedup: Double
         public var acceptance_rate: Double, tokens_per_target_call: Double
         public var identical_to_target: Bool
+        /// Where the median speculative run's time went (ms, whole run): the draft's steps, the target's
+        /// verifications, re-prefills of moved windows (both models), the mean verification and draft step; and
+        /// the target alone's median run: its re-prefills, and its decode time per step without them.
+        public var draft_ms: Double, verify_ms: Double, restart_ms: Double
+        public var target_restart_ms: Double, target_ms_per_step: Double
+        public var verify_ms_per_call: Double, draft_ms_per_step: Double
     }
 
     /// Greedy decoding of `batch` copies of `prompt`: one warm-up, then the median of `runs`.
@@ -47,7 +53,11 @@ public enum GenerateBench {
         return SpeculativeBench(draft_tokens: options.draftTokens, tokens: options.generation.tokens, runs: runs,
                                 tokens_per_s: s.tokens_per_s, target_tokens_per_s: a.tokens_per_s, speedup: s.tokens_per_s / a.tokens_per_s,
                                 acceptance_rate: s.acceptance_rate, tokens_per_target_call: s.tokens_per_target_call,
-                                identical_to_target: options.generation.sampling.temperature == 0 ? s.ids == a.ids[0] : false)
+                                identical_to_target: options.generation.sampling.temperature == 0 ? s.ids == a.ids[0] : false,
+                                draft_ms: s.draft_ms, verify_ms: s.verify_ms, restart_ms: s.restart_ms,
+                                target_restart_ms: a.restart_ms,
+                                target_ms_per_step: (a.decode_ms - a.restart_ms) / Double(max(a.engine_calls - 1 - a.restart_steps, 1)),
+                                verify_ms_per_call: s.verify_ms_per_call, draft_ms_per_step: s.draft_ms_per_step)
     }
 }
 

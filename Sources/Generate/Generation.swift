@@ -37,6 +37,9 @@ public struct GenerationResult: Codable, Equatable, Sendable {
     /// Engine calls, and positions recomputed by window restarts (re-prefills past block_size).
     public var engine_calls: Int
     public var recomputed_positions: Int
+    /// The steps that re-prefilled a moved window, and the part of decode_ms they took.
+    public var restart_steps: Int
+    public var restart_ms: Double
 }
 
 /// Continues each prompt by `options.tokens` tokens, all sequences decoded together on `engine` (whose batch
@@ -47,26 +50,28 @@ public func generate(_ engine: DecodeEngine, prompts: [[Int32]], options: Genera
     var state = BatchState(prompts: prompts, sampling: options.sampling, vocab: engine.vocabSize)
     engine.reset()
     let block = engine.capacity
-    var prefill = 0.0, decode = 0.0, recomputed = 0
+    var prefill = 0.0, decode = 0.0, restart = 0.0, recomputed = 0, restartSteps = 0
     for step in 0..<options.tokens {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        var chunks = [[Int32]]()
+        var chunks = [[Int32]](), restarts = false
         for b in 0..<prompts.count {
             let (chunk, restarted) = state.windows[b].chunk(for: state.ids[b], cache: engine.cache, sequence: b,
                                                             policy: options.policy, block: block)
-            if restarted && step > 0 { recomputed += chunk.count }
+            if restarted && step > 0 { recomputed += chunk.count; restarts = true }
             chunks.append(chunk)
         }
         let logits = engine.extend(chunks)
         for b in 0..<prompts.count { state.sample(b, logits.last(b)) }
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         if step == 0 { prefill = ms } else { decode += ms }
+        if restarts && step > 0 { restart += ms; restartSteps += 1 }
     }
     let total = Double(prompts.count * options.tokens)
     return GenerationResult(ids: state.generated, prefill_ms: prefill, decode_ms: decode,
                             tokens_per_s: total / max((prefill + decode) / 1000, 1e-12),
                             ms_per_token: options.tokens > 1 ? decode / Double(options.tokens - 1) : 0,
-                            engine_calls: options.tokens, recomputed_positions: recomputed)
+                            engine_calls: options.tokens, recomputed_positions: recomputed,
+                            restart_steps: restartSteps, restart_ms: restart)
 }
 
 /// The same on a fresh engine over `net`, sized for the prompts.

@@ -22,16 +22,22 @@ struct LinearRef {
     /// kernel: the switch that measures one against the other in the same build.
     static let blasOnly = ProcessInfo.processInfo.environment["CONDENSE_FLOAT_DECODE"] == "blas"
 
+    /// Row counts up to this go to ci8_flinear, larger ones to OpenBLAS's sgemm. ci8_flinear was as fast or faster
+    /// at every count measured on the Shakespeare teacher (prefills of 16–127 rows, batches of 8 and 64: see
+    /// docs/PERFORMANCE.md), and its rows are bit for bit one-row decoding's; past a block of rows sgemm is not
+    /// measured against it, so it keeps the larger calls.
+    static let flinearMaxRows = 128
+
     /// inp (N, C) → out (N, OC), then GELU when asked (fused into the int8 epilogue, as GPT.forward does).
     func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, rows: Int, gelu: Bool = false) {
         if let int8 {
             int8.forward(out: out, inp: inp, rows: rows, activation: gelu ? .gelu : .none)
             return
         }
-        if rows <= Int(CI8_FLINEAR_MAX_M) && !Self.blasOnly {
-            // A decode step or a verification (≤ 8 rows): each weight row read once for all rows, and each output
-            // summed in an order that does not depend on the row count, so the K + 1 verified rows are bit for bit
-            // the logits one-row decoding gives (greedy speculative output is then the target's, ties included).
+        if rows <= Self.flinearMaxRows && !Self.blasOnly {
+            // A decode step, a verification or a prefill: each output summed in an order that does not depend on the
+            // row count, so the K + 1 verified rows are bit for bit the logits one-row decoding gives (greedy
+            // speculative output is then the target's, ties included).
             let rc = ci8_flinear(inp, rows, c, weight, oc, c, c, bias, out, oc, nil)
             precondition(rc == CI8_OK, "ci8_flinear failed (\(rc)) on (\(rows), \(c)) · (\(oc), \(c))ᵀ")
         } else {

@@ -32,6 +32,11 @@ public struct SpeculativeResult: Codable, Equatable, Sendable {
     public var tokens_per_target_call: Double
     public var prefill_ms: Double, decode_ms: Double
     public var tokens_per_s: Double, ms_per_token: Double
+    /// decode_ms split: the draft's steps, the target's verifications, and the re-prefills of either model when
+    /// the window moves past block_size; the rest of decode_ms is sampling and bookkeeping.
+    public var draft_ms: Double, verify_ms: Double, restart_ms: Double
+    /// Mean time of one verification and of one draft step, restarts excluded.
+    public var verify_ms_per_call: Double, draft_ms_per_step: Double
 }
 
 /// How a drafted token is judged. `.exact` is speculative sampling; the other is a planted error that tests
@@ -70,11 +75,15 @@ func speculativeGenerate(target: DecodeEngine, draft: DecodeEngine, prompt: [Int
     let t2 = DispatchTime.now().uptimeNanoseconds
     let n = options.generation.tokens
     let prefill = Double(t1 - t0) / 1e6, decode = Double(t2 - t1) / 1e6
+    let verifies = run.targetCalls - (run.restartCalls - run.draftRestarts)
     return SpeculativeResult(ids: Array(run.ids.dropFirst(prompt.count)), proposed: run.proposed, accepted: run.accepted,
                              target_calls: run.targetCalls, draft_calls: run.draftCalls,
                              acceptance_rate: run.proposed > 0 ? Double(run.accepted) / Double(run.proposed) : 0,
                              tokens_per_target_call: Double(n) / Double(max(run.targetCalls, 1)),
                              prefill_ms: prefill, decode_ms: decode,
                              tokens_per_s: Double(n) / max((prefill + decode) / 1000, 1e-12),
-                             ms_per_token: decode / Double(n))
+                             ms_per_token: decode / Double(n), draft_ms: Double(run.draftNs) / 1e6,
+                             verify_ms: Double(run.verifyNs) / 1e6, restart_ms: Double(run.restartNs) / 1e6,
+                             verify_ms_per_call: Double(run.verifyNs) / 1e6 / Double(max(verifies, 1)),
+                             draft_ms_per_step: Double(run.draftNs) / 1e6 / Double(max(run.draftCalls - run.draftRestarts, 1)))
 }

@@ -1,5 +1,6 @@
 // SpeculativeRun: one speculative decode's state: tokens, both caches' windows, the RNG and the counters.
 import CondenseCore
+import Foundation
 
 struct SpeculativeRun {
     let target: DecodeEngine, draft: DecodeEngine
@@ -10,6 +11,10 @@ struct SpeculativeRun {
     var targetWindow = CacheWindow(), draftWindow = CacheWindow()
     var rng: RNG
     var proposed = 0, accepted = 0, targetCalls = 0, draftCalls = 0
+    /// Where a round's time goes (ns): the draft's steps, the target's verifications, and the calls of either
+    /// that re-prefill a moved window (past block_size), counted apart from the first two.
+    var draftNs: UInt64 = 0, verifyNs: UInt64 = 0, restartNs: UInt64 = 0
+    var restartCalls = 0, draftRestarts = 0
     private var sampling: SamplingOptions { options.generation.sampling }
     private var policy: ContextPolicy { options.generation.policy }
     private var block: Int { target.capacity }
@@ -61,10 +66,14 @@ struct SpeculativeRun {
     private mutating func propose(_ k: Int) -> ([Int32], [Float]) {
         guard k > 0 else { return ([], []) }
         var drafts = [Int32](), q = [Float](repeating: 0, count: k * v)
-        var feed = draftWindow.chunk(for: ids, cache: draft.cache, sequence: 0, policy: policy, block: block).chunk
+        var (feed, restarted) = draftWindow.chunk(for: ids, cache: draft.cache, sequence: 0, policy: policy, block: block)
         for i in 0..<k {
+            let t0 = DispatchTime.now().uptimeNanoseconds
             let logits = draft.extend([feed])
+            charge(since: t0, restart: restarted, to: \.draftNs)
             draftCalls += 1
+            if restarted { draftRestarts += 1 }
+            restarted = false
             let (vv, o) = (v, sampling)
             let u = o.temperature == 0 ? 0 : rng.uniform()
             let d = q.withUnsafeMutableBufferPointer { qb -> Int32 in
@@ -79,8 +88,11 @@ struct SpeculativeRun {
 
     /// The target's distributions p (K + 1, V) at the pending position and after each draft, in one forward.
     private mutating func verify(_ drafts: [Int32]) -> [Float] {
-        let chunk = targetWindow.chunk(for: ids, cache: target.cache, sequence: 0, policy: policy, block: block).chunk + drafts
+        let (pending, restarted) = targetWindow.chunk(for: ids, cache: target.cache, sequence: 0, policy: policy, block: block)
+        let chunk = pending + drafts
+        let t0 = DispatchTime.now().uptimeNanoseconds
         let logits = target.extend([chunk])
+        charge(since: t0, restart: restarted, to: \.verifyNs)
         targetCalls += 1
         let k = drafts.count, first = chunk.count - (k + 1)
         var p = [Float](repeating: 0, count: (k + 1) * v)
@@ -89,6 +101,12 @@ struct SpeculativeRun {
             for i in 0...k { Sampler.distribution(logits.row(0, first + i), vocab: vv, options: o, into: pb.baseAddress! + i * vv) }
         }
         return p
+    }
+
+    /// Adds the time since t0 to `restartNs` for a call that re-prefilled a moved window, else to `field`.
+    private mutating func charge(since t0: UInt64, restart: Bool, to field: WritableKeyPath<SpeculativeRun, UInt64>) {
+        let dt = DispatchTime.now().uptimeNanoseconds - t0
+        if restart { restartNs += dt; restartCalls += 1 } else { self[keyPath: field] += dt }
     }
 
     /// After a rejection: a draw from norm(max(0, p − q)) (from p if that is empty by rounding).

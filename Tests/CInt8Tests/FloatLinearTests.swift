@@ -1,10 +1,10 @@
-// The small-M float linear (ci8_flinear): every path against the plain reference on ragged shapes, and bit-identity across M.
+// The decode float linear (ci8_flinear): every path against the plain reference on ragged shapes, and bit-identity across M.
 import CInt8
 import Foundation
 import TestSupport
 import Testing
 
-@Suite("CInt8 small-M float linear")
+@Suite("CInt8 decode float linear")
 struct FloatLinearTests {
     /// Values in [−1, 1) from a seeded stream.
     static func floats(_ count: Int, _ rng: inout SplitMix64) -> [Float] {
@@ -32,12 +32,15 @@ struct FloatLinearTests {
     static let shapes: [(k: Int, n: Int)] = [(1, 1), (7, 3), (9, 5), (15, 17), (16, 24), (17, 25), (33, 47),
                                              (100, 84), (256, 13), (257, 70)]
 
-    @Test("every path equals the reference within the derived bound, on ragged K and N, M = 1…8, with and without bias")
+    /// Row counts: every tile (1…8), then the groups of 4 past 8 rows with every remainder (9…12), and more.
+    static let rowCounts = Array(1...Int(CI8_FLINEAR_GROUP_M)) + [9, 10, 11, 12, 17, 33]
+
+    @Test("every path equals the reference within the derived bound, on ragged K and N, M = 1…12, 17, 33, with and without bias")
     func againstReference() {
         var rng = SplitMix64(seed: 7)
         for (k, n) in Self.shapes {
             let w = Self.floats(n * k, &rng), b = Self.floats(n, &rng)
-            for m in 1...Int(CI8_FLINEAR_MAX_M) {
+            for m in Self.rowCounts {
                 let x = Self.floats(m * k, &rng)
                 for bias in [nil, b] {
                     let ref = Self.reference(x, m: m, w, n: n, k: k, bias: bias)
@@ -67,13 +70,14 @@ struct FloatLinearTests {
         var rng = SplitMix64(seed: 11)
         for (k, n) in Self.shapes + [(256, 768), (1024, 256)] {
             let w = Self.floats(n * k, &rng), b = Self.floats(n, &rng)
-            let x = Self.floats(Int(CI8_FLINEAR_MAX_M) * k, &rng)
+            let rows = Self.rowCounts.max()!
+            let x = Self.floats(rows * k, &rng)
             for path in supportedPaths {
                 // The one-row results, single-threaded: the order every M must reproduce.
-                let single = (0..<Int(CI8_FLINEAR_MAX_M)).map { i in
+                let single = (0..<rows).map { i in
                     Self.flinear(Array(x[(i * k)..<((i + 1) * k)]), m: 1, w, n: n, k: k, bias: b, path: path, threads: 1)
                 }
-                for m in 1...Int(CI8_FLINEAR_MAX_M) {
+                for m in Self.rowCounts {
                     for threads: Int32 in [1, 2, 3] {
                         let y = Self.flinear(Array(x[0..<(m * k)]), m: m, w, n: n, k: k, bias: b, path: path, threads: threads)
                         for i in 0..<m {
@@ -86,12 +90,11 @@ struct FloatLinearTests {
         }
     }
 
-    @Test("bad arguments are refused: M outside 1…8, zero sizes, short strides")
+    @Test("bad arguments are refused: zero sizes, short strides")
     func badArguments() {
         let x = [Float](repeating: 1, count: 9 * 4), w = [Float](repeating: 1, count: 4 * 4)
         var y = [Float](repeating: 0, count: 9 * 4)
         #expect(ci8_flinear(x, 0, 4, w, 4, 4, 4, nil, &y, 4, nil) == Int32(CI8_EINVAL))
-        #expect(ci8_flinear(x, 9, 4, w, 4, 4, 4, nil, &y, 4, nil) == Int32(CI8_EINVAL))
         #expect(ci8_flinear(x, 1, 4, w, 0, 4, 4, nil, &y, 4, nil) == Int32(CI8_EINVAL))
         #expect(ci8_flinear(x, 1, 3, w, 4, 4, 4, nil, &y, 4, nil) == Int32(CI8_EINVAL))
         #expect(ci8_flinear(x, 1, 4, w, 4, 4, 4, nil, &y, 3, nil) == Int32(CI8_EINVAL))

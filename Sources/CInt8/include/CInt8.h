@@ -134,18 +134,30 @@ void ci8_reference_s32(const uint8_t *X, size_t M, size_t K, size_t ldx, const i
 void ci8_reference_epilogue(const int32_t *D, size_t M, size_t N, size_t ldd, const float *sx_rows, float sx,
                             const float *sw, const float *bias, int act, float *Y, size_t ldy);
 
-// ---- Small-M float linear (decode and speculative verification) ----------------------------------------------
+// ---- Float linear for decode-sized M (decode, speculative verification, prefill) -------------------------------
 /// Y (M,N) = X (M,K) · Wᵀ (+ bias), W float (N,K) row-major (PyTorch (out,in)), row strides ldx, ldw, ldy; bias[N] or
-/// NULL; 1 <= M <= CI8_FLINEAR_MAX_M. Each weight row is read once for all M rows, and the work is split over N.
+/// NULL; M >= 1. The work is split over N. Up to CI8_FLINEAR_GROUP_M rows, each weight row is read once for all rows;
+/// past that, the rows pass in groups of 4 over each thread's chunk of weight rows (kept in L1/L2).
 /// Every output element is summed in one fixed order that depends on the path only (scalar, avx2 on the 256-bit
 /// paths, avx512 on avx512vnni), never on M, the tile or the thread split: the rows of a call with M rows are bit
 /// for bit the results of M calls with one row each.
-enum { CI8_FLINEAR_MAX_M = 8 };
+enum { CI8_FLINEAR_GROUP_M = 8 };
 int ci8_flinear(const float *X, size_t M, size_t ldx, const float *W, size_t N, size_t K, size_t ldw,
                 const float *bias, float *Y, size_t ldy, const ci8_config *cfg);
 /// The plain reference (and the scalar path): y[i][j] = (sum over k in increasing order of x[i][k]*w[j][k]) + b[j].
 void ci8_flinear_ref(const float *X, size_t M, size_t ldx, const float *W, size_t N, size_t K, size_t ldw,
                      const float *bias, float *Y, size_t ldy);
+
+// ---- One query's attention over a cache (decoding) -----------------------------------------------------------
+/// out (dh) = Σ_{j<len} softmax_j(scale·q·k_j)·v_j, keys and vals (len, dh) row-major, scores (len) scratch (it ends
+/// holding the unnormalized weights e_j). The result depends on the path (scalar: the reference below; every other
+/// path: AVX2 with a vector exp) and on (q, keys, vals, len, dh, scale) only, so a row gets the same bits whichever
+/// call, batch or thread computes it.
+int ci8_attend(const float *q, const float *keys, const float *vals, size_t len, size_t dh, float scale,
+               float *scores, float *out, const ci8_config *cfg);
+/// The plain reference: float dots in increasing d, expf(s_j − max), out = (Σ_j e_j·v_j) · (1/Σ_j e_j).
+void ci8_attend_ref(const float *q, const float *keys, const float *vals, size_t len, size_t dh, float scale,
+                    float *scores, float *out);
 
 // ---- Parallel loop on the kernels' thread pool ---------------------------------------------------------------
 /// Runs fn(ctx, i) for every i in 0..<n on up to `threads` threads of the pool the kernels use (0 = the process-wide
