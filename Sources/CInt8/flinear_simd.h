@@ -9,9 +9,6 @@
 // step reads every weight once from L3 or DRAM, in R short interleaved streams that the hardware prefetchers pick up
 // late (a prefetch never faults, so the rows past the last tile need no guard; the arithmetic is unchanged).
 // Needs FL_W, FL_V, FL_ZERO, FL_LOAD, FL_MASKLOAD(p, rem), FL_FMA, FL_HSUM and FL_TARGET defined by the includer.
-#ifndef FL_PF_ROWS
-#define FL_PF_ROWS 8
-#endif
 #ifndef FL_NO_PREFETCH
 #define FL_PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T1)
 #else
@@ -28,7 +25,7 @@
             FL_V wv[R];                                                                                             \
             for (int r = 0; r < R; r++) wv[r] = FL_LOAD(w + (size_t)r * ldw + k);                                   \
             if ((k & 15) == 0)                                                                                      \
-                for (int r = 0; r < R; r++) FL_PREFETCH(w + (size_t)(FL_PF_ROWS + r) * ldw + k);                   \
+                for (int r = 0; r < R; r++) FL_PREFETCH(w + (size_t)(R + r) * ldw + k);                             \
             for (int g = 0; g < G; g++) {                                                                           \
                 const FL_V xv = FL_LOAD(x + (size_t)g * ldx + k);                                                   \
                 for (int r = 0; r < R; r++) acc[g][r] = FL_FMA(xv, wv[r], acc[g][r]);                               \
