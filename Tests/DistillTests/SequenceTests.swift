@@ -79,6 +79,9 @@ import TestSupport
         let (b, _) = try run(config())
         #expect(a == b, "the same seed gives the same transfer set and the same model")
         #expect(da.method == .sequence && da.transfer?.origin == "generated" && da.transfer?.sequences == 8 && da.chosen == nil)
+        // Equal budget: a step feeds ⌈4 windows · 8 tokens / 7⌉ = 5 sequences of 7 inputs (35 tokens, ≥ the 32 of a
+        // data batch and less than one sequence more), so 6 steps see 210 tokens.
+        #expect(da.seen == 6 * 5 * 7, "tokens seen: \(da.seen)")
     }
 
     @Test func badSequenceSettingsAndTextsAreRefused() throws {

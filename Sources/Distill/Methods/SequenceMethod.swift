@@ -1,5 +1,5 @@
 // SequenceMethod: sequence-level distillation: the student is fine-tuned with cross-entropy on the teacher's
-// transfer set (TransferSet/), the prompts excluded from the loss. Nothing is searched.
+// transfer set (TransferSet/), the prompts excluded from the loss, at the tokens per step of the other methods.
 import CondenseCore
 import Foundation
 
@@ -11,7 +11,15 @@ struct SequenceMethod: DistillMethod {
 
     func makeRun(_ s: MethodSetup, candidate: Candidate) throws -> MethodRun {
         MethodRun(objective: CrossEntropyObjective(),
-                  batches: TransferBatches(set, batchSize: s.options.batch_size, seed: s.config.seed), extra: nil)
+                  batches: TransferBatches(set, batchSize: Self.rows(set, batchSize: s.options.batch_size, context: s.student.context),
+                                           seed: s.config.seed), extra: nil)
+    }
+
+    /// Transfer sequences per batch: enough to hold the tokens of batch_size windows of the student's context, so that
+    /// every method sees the same number of tokens per step (⌈batch·T / (L − 1)⌉ sequences of L − 1 inputs each).
+    static func rows(_ set: TransferSet, batchSize: Int, context: Int) -> Int {
+        let perRow = max(set.length - 1, 1)
+        return max(1, (batchSize * context + perRow - 1) / perRow)
     }
 }
 
