@@ -36,6 +36,26 @@ import Testing
         if policy == .shift { #expect(rates["good"]! > rates["random"]!, "\(rates)") }
     }
 
+    /// The time breakdown: draft, verification and restart time are parts of the decode time; restarts cost nothing
+    /// within the block and something past it; the per-call means are the totals over the non-restart calls.
+    @Test func theTimeBreakdownAddsUp() throws {
+        let cfg = Fixture.config(block: 12)
+        let target = Fixture.gpt(cfg, seed: 21), draft = perturbed(cfg, seed: 21, noise: 0.05)
+        let prompt: [Int32] = [3, 1, 4]
+        for (tokens, pastBlock) in [(8, false), (40, true)] {
+            let gen = GenerationOptions(tokens: tokens, sampling: .greedy, policy: .shift)
+            let r = try speculativeGenerate(target: DecodeEngine(target, batch: 1), draft: DecodeEngine(draft, batch: 1),
+                                            prompt: prompt, options: SpeculativeOptions(generation: gen, draftTokens: 3))
+            #expect(r.draft_ms > 0 && r.verify_ms > 0 && r.draft_ms + r.verify_ms + r.restart_ms <= r.decode_ms)
+            #expect(pastBlock ? r.restart_ms > 0 : r.restart_ms == 0, "\(tokens) tokens: restart_ms \(r.restart_ms)")
+            #expect(r.verify_ms_per_call * Double(r.target_calls) >= r.verify_ms * (1 - 1e-12))
+            #expect(r.draft_ms_per_step * Double(r.draft_calls) >= r.draft_ms * (1 - 1e-12))
+            let alone = try generate(DecodeEngine(target, batch: 1), prompts: [prompt], options: gen)
+            #expect(pastBlock ? alone.restart_steps > 0 && alone.restart_ms > 0 : alone.restart_steps == 0 && alone.restart_ms == 0)
+            #expect(alone.restart_ms <= alone.decode_ms)
+        }
+    }
+
     /// ≥ 20,000 seeded speculative samples of a 3-token continuation (V = 5: 125 outcomes) against the target's
     /// exact distribution of that continuation, by Pearson's chi-square. Cells with expected count < 5 are pooled.
     /// Threshold: the upper 1e-6 quantile of χ²(df), by the Wilson–Hilferty approximation
