@@ -84,7 +84,11 @@ private func compareOne(_ name: String, student: ModelFile, teachers: [ModelFile
         input = makeNetwork(student.architecture, seed: config.seed).modelFile(vocabulary: student.vocabulary)
         input.history = student.history
     }
-    let (model, report) = try distill(student: input, teachers: teachers, config: c, data: data, run: sub)
+    // Without a teacher, finetune and scratch train on the task loss alone (a teacher-free comparison: mutual
+    // learning against them); with one they run as soft distillation at α = 0, which also measures the teacher.
+    let (model, report) = teachers.isEmpty && compareExtras.contains(name)
+        ? try trainOnTaskLoss(student: input, config: c, data: data, run: sub)
+        : try distill(student: input, teachers: teachers, config: c, data: data, run: sub)
     let d = try DistillDetails(report: report)
     let entry = DistillComparison.Entry(method: name, val: d.student_after, seen: d.seen,
                                         seconds: max(report.wall_seconds, d.search.seconds + d.final.seconds),

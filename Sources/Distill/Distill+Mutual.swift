@@ -65,8 +65,8 @@ func distillMutual(student: ModelFile, peers: [ModelFile], config: DistillConfig
     out.vocabulary = student.vocabulary
     let networks = try mutualNetworks(student: out, peers: peerNets, dir: dir, val: val, config: config, run: run)
     let mutual = DistillDetails.MutualSummary(alpha: config.mutual_alpha, temperature: config.mutual_temperature, networks: networks)
-    return try mutualReport(student: student, model: out, before: before, after: networks[0].val, final: r, mutual: mutual,
-                            config: config, data: data, context: context, dir: dir, wall: Date().timeIntervalSince(start))
+    return try teacherFreeReport(student: student, model: out, before: before, after: networks[0].val, final: r, mutual: mutual,
+                                 config: config, data: data, dir: dir, wall: Date().timeIntervalSince(start))
 }
 
 /// An untrained model of the architecture a `condense train` config describes for `data` (only its model section
@@ -94,14 +94,16 @@ private func mutualNetworks(student: ModelFile, peers: [Network], dir: String, v
     return rows
 }
 
-/// The student's history record and the stage report (no teacher, no search).
-private func mutualReport(student: ModelFile, model: ModelFile, before: EvalResult, after: EvalResult, final: Trainer.Result,
-                          mutual: DistillDetails.MutualSummary, config: DistillConfig, data: TaskData, context: Int,
-                          dir: String, wall: Double) throws -> (ModelFile, StageReport) {
+/// The student's history record and the stage report of a run without a teacher and without a search: mutual
+/// learning (`mutual` given), or the task loss alone (a comparison's finetune or scratch when no teacher is given).
+func teacherFreeReport(student: ModelFile, model: ModelFile, before: EvalResult, after: EvalResult, final: Trainer.Result,
+                       mutual: DistillDetails.MutualSummary?, config: DistillConfig, data: TaskData,
+                       dir: String, wall: Double) throws -> (ModelFile, StageReport) {
     var out = model
-    let none = SearchResult(winner: Candidate(alpha: config.mutual_alpha, temperature: config.mutual_temperature), rows: [],
-                            steps: 0, rung0_steps: 0, seconds: 0)
-    var d = DistillDetails(method: .mutual, teacher: nil, student_before: before, student_after: after, search: none,
+    let winner = mutual == nil ? Candidate(alpha: 0, temperature: 1)
+                               : Candidate(alpha: config.mutual_alpha, temperature: config.mutual_temperature)
+    let none = SearchResult(winner: winner, rows: [], steps: 0, rung0_steps: 0, seconds: 0)
+    var d = DistillDetails(method: mutual == nil ? config.method : .mutual, teacher: nil, student_before: before, student_after: after, search: none,
                            final: .init(steps: final.steps, best_step: final.bestStep, seconds: final.seconds, resumed: final.resumed),
                            total_steps: final.steps, seen: final.seen,
                            seen_unit: data.metricKind == .accuracy ? "examples" : "tokens", teacher_seconds: 0,
@@ -110,10 +112,11 @@ private func mutualReport(student: ModelFile, model: ModelFile, before: EvalResu
     d.search.eta = config.search_eta
     d.mutual = mutual
     let resolved = try JSONValue(encoding: config)
-    let metrics: [String: JSONValue] = ["val_before": .number(before.metric), "val_after": .number(after.metric),
-                                        "method": .string("mutual"), "peers": .number(Double(mutual.networks.count - 1)),
-                                        "alpha": .number(config.mutual_alpha), "temperature": .number(config.mutual_temperature),
+    var metrics: [String: JSONValue] = ["val_before": .number(before.metric), "val_after": .number(after.metric),
+                                        "method": .string(d.method.rawValue), "alpha": .number(winner.alpha),
+                                        "temperature": .number(winner.temperature),
                                         "seen": .number(Double(final.seen)), "seconds": .number(wall)]
+    if let mutual { metrics["peers"] = .number(Double(mutual.networks.count - 1)) }
     out.history = student.history + [HistoryRecord(stage: "distill", config: resolved, paramsBefore: student.parameterCount,
                                                    paramsAfter: out.parameterCount, metrics: .object(metrics), seed: config.seed).json]
     let report = StageReport(stage: "distill", paramsBefore: student.parameterCount, paramsAfter: out.parameterCount,

@@ -80,8 +80,11 @@ extension DistillConfig {
         for name in compare { try compareConfig(name).validate() }
     }
 
-    /// Whether the run learns from a teacher (every method but mutual; a comparison unless it lists mutual alone).
-    public var needsTeacher: Bool { compare.isEmpty ? method != .mutual : compare != [DistillMethodName.mutual.rawValue] }
+    /// Whether the run learns from a teacher: every method but mutual; a comparison unless it lists only methods that
+    /// need none (mutual, finetune, scratch: without a teacher the last two train on the task loss alone).
+    public var needsTeacher: Bool {
+        compare.isEmpty ? method != .mutual : !compare.allSatisfy { $0 == DistillMethodName.mutual.rawValue || compareExtras.contains($0) }
+    }
 
     /// mutual: at least one peer, α ≥ 0, T > 0; no teacher-only option (augment, the cache, the baseline).
     func validateMutual() throws {

@@ -78,7 +78,7 @@ struct DistillCommand: ParsableCommand {
     var mutualTemperature: Double?
     @Flag(help: "mutual: also write each trained peer beside the output (OUT.peer1.h5, …).")
     var keepPeers = false
-    @Option(help: "Compare methods at equal budget, comma-separated: method names, finetune (task loss from the student) or scratch (random init); the best by validation metric is written.")
+    @Option(help: "Compare methods at equal budget, comma-separated: method names, finetune (task loss from the student) or scratch (random init); the best by validation metric is written. A list of only mutual, finetune and scratch needs no --teacher.")
     var compare: String?
     @Option(help: "Share of the step budget the search may use, in [0, 1).")
     var searchShare: Double?

@@ -1,5 +1,5 @@
 // CompareTests: `compare`: every listed method at the same budget in its own folder, the winner by validation metric,
-// a rerun that redoes nothing, an interrupted comparison resumed, and bad lists refused.
+// a rerun that redoes nothing, an interrupted comparison resumed, a teacher-free list without a teacher, and bad lists refused.
 import CondenseCore
 import Foundation
 import Testing
@@ -50,6 +50,32 @@ import TestSupport
         #expect(stamps2 == stamps)
     }
 
+    /// Without a teacher, finetune and scratch train on the task loss alone at the same budget, finetune from the
+    /// given student (its run starts at the student's validation result) and scratch from a random init; the loss
+    /// falls in both, and no teacher appears in the details.
+    @Test func withoutATeacherFinetuneAndScratchTrainOnTheTaskLoss() throws {
+        var c = DistillConfig()
+        c.compare = ["finetune", "scratch"]
+        c.train.steps = 40; c.train.epochs = 0; c.train.batch_size = 32; c.train.eval_every = 10
+        c.train.warmup_steps = 5; c.train.log_every = 10; c.train.checkpoint_every = 0; c.train.eval_batches = 2
+        let data = Synthetic.task(noise: 0.3, w: w), student = Synthetic.mlp(16, [8], 4, seed: 1)
+        let dir = TestSupport.tempDir("compare-alone").path
+        let given = try evaluate(makeNetwork(student), on: try data.split(.val), splitName: "val", context: 0, maxBatches: 2)
+        let weights = student.parameters.mapValues(\.array)
+        let (_, r) = try distill(student: student, teachers: [], config: c, data: data, run: DistillRunOptions(runDir: dir, quiet: true))
+        #expect(student.parameters.mapValues(\.array) == weights, "the given student is not changed")
+        let d = try DistillDetails(report: r), cmp = try #require(d.comparison)
+        #expect(cmp.methods.map(\.method) == ["finetune", "scratch"] && cmp.methods.allSatisfy { $0.seen == 40 * 32 })
+        #expect(d.teacher == nil && cmp.methods.allSatisfy { $0.generation == nil })
+        for name in ["finetune", "scratch"] {
+            let record = try JSONDecoder().decode(CompareRecord.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/compare/\(name)/result.json")))
+            let sub = try DistillDetails(report: record.report)
+            #expect(sub.teacher == nil && sub.search.steps == 0 && sub.final.steps == 40)
+            #expect(sub.student_after.loss < sub.student_before.loss, "\(name): \(sub.student_before.loss) → \(sub.student_after.loss)")
+            #expect((sub.student_before.loss == given.loss) == (name == "finetune"), "\(name) starts from \(sub.student_before.loss), the student is at \(given.loss)")
+        }
+    }
+
     @Test func namesAreKnownAndGivenOnce() throws {
         func message(_ names: [String]) -> String {
             var c = DistillConfig(); c.compare = names
@@ -84,6 +110,27 @@ import TestSupport
         #expect(r.resume.status == 0 && r.resume.stderr.contains("compare: finetune: complete") && r.resume.stderr.contains("compare: scratch: complete"),
                 "\(r.resume.stderr)")
         #expect(r.resume.stdout.contains("compare finetune:") && r.resume.stdout.contains("compare scratch:"), "\(r.resume.stdout)")
+    }
+
+    /// A list of methods that need no teacher (mutual, finetune, scratch) runs without --teacher; one that learns
+    /// from a teacher still asks for it, in one line.
+    @Test func aComparisonOfTeacherFreeMethodsNeedsNoTeacher() throws {
+        let dir = TestSupport.tempDir("compare-no-teacher")
+        let student = dir.appendingPathComponent("s.h5").path, peer = dir.appendingPathComponent("p.h5").path
+        try Synthetic.mlp(784, [32], 10, seed: 1).write(to: student)
+        try Synthetic.mlp(784, [16], 10, seed: 2).write(to: peer)
+        let common = ["--steps", "20", "--batch-size", "32", "--eval-every", "10", "--eval-batches", "2", "--warmup-steps", "5",
+                      "--seed", "7"]
+        let out = dir.appendingPathComponent("o.h5").path
+        let r = try TestSupport.condense(["distill", student, "--compare", "mutual,finetune,scratch", "--peer", peer, "-o", out] + common)
+        #expect(r.status == 0 && FileManager.default.fileExists(atPath: out), "\(r.stderr)")
+        for m in ["mutual", "finetune", "scratch"] { #expect(r.stdout.contains("compare \(m):"), "\(r.stdout)") }
+        let out2 = dir.appendingPathComponent("o2.h5").path
+        let r2 = try TestSupport.condense(["distill", student, "--compare", "soft,scratch", "--alpha", "0.5", "--temperature", "2",
+                                           "-o", out2] + common)
+        #expect(r2.status == 1 && r2.stderr.split(separator: "\n").count == 1 && r2.stderr.contains("--teacher: expected a teacher model file"),
+                "\(r2.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out2))
     }
 
     @Test(arguments: [("soft,bogus", "distill: --compare: expected method names among"),

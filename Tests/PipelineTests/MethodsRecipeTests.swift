@@ -47,6 +47,29 @@ import TestSupport
         #expect(noPeer?.contains("distill.peers: expected at least one peer model with method mutual") == true, "\(noPeer ?? "no error")")
     }
 
+    @Test func aCompareStageOfTeacherFreeMethodsNeedsNoTeacher() throws {
+        let dir = try Fixtures.folder("compare-no-teacher-recipe")
+        let s = try Fixtures.randomTeacher(dir, "s.h5", hidden: [8]), p = try Fixtures.randomTeacher(dir, "p.h5", hidden: [16])
+        let yaml = """
+        student: \(s)
+        seed: 3
+        output: \(dir.appendingPathComponent("out").path)
+        stages:
+          - distill:
+              compare: [mutual, finetune, scratch]
+              peers: [\(p)]
+        """ + "\n" + train + "\n" + report
+        let r = try Fixtures.load(yaml)
+        #expect(r.teacher.path.isEmpty)
+        _ = try runRecipe(r, options: RunOptions(quiet: true))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("out/report.json"))) as! [String: Any]
+        let details = (json["stages"] as! [[String: Any]])[0]["details"] as! [String: Any]
+        let methods = (details["comparison"] as! [String: Any])["methods"] as! [[String: Any]]
+        #expect(methods.map { $0["method"] as! String } == ["mutual", "finetune", "scratch"] && details["teacher"] == nil)
+        let withSoft = Fixtures.error { _ = try Fixtures.load(yaml.replacingOccurrences(of: "compare: [mutual, finetune, scratch]", with: "compare: [mutual, soft]")) }
+        #expect(withSoft?.contains("teacher") == true, "\(withSoft ?? "no error")")
+    }
+
     @Test func aCompareStageReportsEveryMethodAndContinuesWithTheWinner() throws {
         let dir = try Fixtures.folder("compare-recipe")
         let t = try Fixtures.randomTeacher(dir, "t.h5"), s = try Fixtures.randomTeacher(dir, "s.h5", hidden: [8])

@@ -1,0 +1,37 @@
+// Distill+Alone: a comparison's finetune or scratch entry when no teacher is given: the student trained on the task
+// loss alone, on the plain batches, for the whole budget in RUN/final (no search), and its report.
+import CondenseCore
+import Foundation
+
+/// Trains a copy of `student` (the pruned student for finetune, a seeded random init for scratch) with cross-entropy
+/// for the budget of `config.train`; the output is its best by validation metric.
+func trainOnTaskLoss(student: ModelFile, config: DistillConfig, data: TaskData,
+                     run: DistillRunOptions) throws -> (ModelFile, StageReport) {
+    let start = Date()
+    try config.validate()
+    try data.check(student.architecture, model: "student")
+    let dir = run.resolvedFolder()
+    if !run.resume, FileManager.default.fileExists(atPath: dir + "/final/checkpoint.h5") {
+        throw FormatError(file: dir, "an earlier distillation run is here; pass --resume to continue it or --force to start over")
+    }
+    try run.reducer.onWriter { try OwnedFolder.prepare(dir, kind: "distill-run", force: false, entries: ["final"]) }
+    let val = try data.split(.val)
+    var params: [String: Tensor] = [:]
+    for (k, v) in student.parameters { params[k] = v.copy() }   // the caller's tensors stay as they are
+    let net = makeNetwork(ModelFile(architecture: student.architecture, vocabulary: student.vocabulary, parameters: params))
+    func eval(_ n: Network) throws -> EvalResult {
+        try evaluate(n, on: val, splitName: "val", context: n.context, maxBatches: config.train.eval_batches, reducer: run.reducer)
+    }
+    let before = try eval(net)
+    var o = config.train
+    o.steps = totalSteps(config.train, data: data); o.epochs = 0
+    let trainer = makeTrainer(net: net, pieces: MethodRun(objective: CrossEntropyObjective(), batches: nil, extra: nil),
+                              data: data, options: o, seed: config.seed, runDir: dir + "/final",
+                              config: try JSONValue(encoding: config), vocabulary: student.vocabulary, quiet: run.quiet,
+                              reducer: run.reducer)
+    let r = try trainer.run(resume: run.resume)
+    var out = try ModelFile.read(trainer.bestPath)
+    out.vocabulary = student.vocabulary
+    return try teacherFreeReport(student: student, model: out, before: before, after: try eval(makeNetwork(out)), final: r,
+                                 mutual: nil, config: config, data: data, dir: dir, wall: Date().timeIntervalSince(start))
+}
