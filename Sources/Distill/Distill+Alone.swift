@@ -10,11 +10,7 @@ func trainOnTaskLoss(student: ModelFile, config: DistillConfig, data: TaskData,
     let start = Date()
     try config.validate()
     try data.check(student.architecture, model: "student")
-    let dir = run.resolvedFolder()
-    if !run.resume, FileManager.default.fileExists(atPath: dir + "/final/checkpoint.h5") {
-        throw FormatError(file: dir, "an earlier distillation run is here; pass --resume to continue it or --force to start over")
-    }
-    try run.reducer.onWriter { try OwnedFolder.prepare(dir, kind: "distill-run", force: false, entries: ["final"]) }
+    let dir = try teacherFreeFolder(run)
     let val = try data.split(.val)
     var params: [String: Tensor] = [:]
     for (k, v) in student.parameters { params[k] = v.copy() }   // the caller's tensors stay as they are
@@ -23,15 +19,37 @@ func trainOnTaskLoss(student: ModelFile, config: DistillConfig, data: TaskData,
         try evaluate(n, on: val, splitName: "val", context: n.context, maxBatches: config.train.eval_batches, reducer: run.reducer)
     }
     let before = try eval(net)
+    let (r, out) = try trainWholeBudget(net, pieces: MethodRun(objective: CrossEntropyObjective(), batches: nil, extra: nil),
+                                        student: student, config: config, data: data, dir: dir, run: run)
+    return try teacherFreeReport(student: student, model: out, before: before, after: try eval(makeNetwork(out)), final: r,
+                                 mutual: nil, config: config, data: data, dir: dir, wall: Date().timeIntervalSince(start))
+}
+
+/// The run folder of a teacher-free run (RUN/final inside), prepared; an unfinished run there needs resume.
+func teacherFreeFolder(_ run: DistillRunOptions) throws -> String {
+    let dir = run.resolvedFolder()
+    if !run.resume, FileManager.default.fileExists(atPath: dir + "/final/checkpoint.h5") {
+        throw FormatError(file: dir, "an earlier distillation run is here; pass --resume to continue it or --force to start over")
+    }
+    try run.reducer.onWriter { try OwnedFolder.prepare(dir, kind: "distill-run", force: false, entries: ["final"]) }
+    return dir
+}
+
+/// config.train with the whole budget as steps (a teacher-free run has no search to pay for).
+func wholeBudget(_ config: DistillConfig, data: TaskData) -> TrainingOptions {
     var o = config.train
     o.steps = totalSteps(config.train, data: data); o.epochs = 0
-    let trainer = makeTrainer(net: net, pieces: MethodRun(objective: CrossEntropyObjective(), batches: nil, extra: nil),
-                              data: data, options: o, seed: config.seed, runDir: dir + "/final",
-                              config: try JSONValue(encoding: config), vocabulary: student.vocabulary, quiet: run.quiet,
-                              reducer: run.reducer)
+    return o
+}
+
+/// Trains `net` with `pieces` for the whole budget in RUN/final; the Trainer's result and its best model.
+func trainWholeBudget(_ net: Network, pieces: MethodRun, student: ModelFile, config: DistillConfig, data: TaskData,
+                      dir: String, run: DistillRunOptions) throws -> (Trainer.Result, ModelFile) {
+    let trainer = makeTrainer(net: net, pieces: pieces, data: data, options: wholeBudget(config, data: data), seed: config.seed,
+                              runDir: dir + "/final", config: try JSONValue(encoding: config), vocabulary: student.vocabulary,
+                              quiet: run.quiet, reducer: run.reducer)
     let r = try trainer.run(resume: run.resume)
     var out = try ModelFile.read(trainer.bestPath)
     out.vocabulary = student.vocabulary
-    return try teacherFreeReport(student: student, model: out, before: before, after: try eval(makeNetwork(out)), final: r,
-                                 mutual: nil, config: config, data: data, dir: dir, wall: Date().timeIntervalSince(start))
+    return (r, out)
 }

@@ -41,28 +41,17 @@ func distillMutual(student: ModelFile, peers: [ModelFile], config: DistillConfig
     try data.check(student.architecture, model: "student")
     for p in peers { try data.check(p.architecture, model: "peer") }
     if run.reducer.size > 1 { try DistillPlan.checkRanks(config, run: run) }
-    let dir = run.resolvedFolder()
-    if !run.resume, FileManager.default.fileExists(atPath: dir + "/final/checkpoint.h5") {
-        throw FormatError(file: dir, "an earlier distillation run is here; pass --resume to continue it or --force to start over")
-    }
-    try run.reducer.onWriter { try OwnedFolder.prepare(dir, kind: "distill-run", force: false, entries: ["final"]) }
+    let dir = try teacherFreeFolder(run)
     let val = try data.split(.val)
     let context = makeNetwork(student).context
     let before = try evaluate(makeNetwork(student), on: val, splitName: "val", context: context,
                               maxBatches: config.train.eval_batches, reducer: run.reducer)
-    var o = config.train
-    o.steps = totalSteps(config.train, data: data); o.epochs = 0
     let net = mutualInit(student.architecture, seed: config.seed, index: 0)
     let peerNets = peers.enumerated().map { mutualInit($0.element.architecture, seed: config.seed, index: $0.offset + 1) }
-    let pieces = try MutualRun(student: net, peers: peerNets, data: data, options: o, config: config)
-    let trainer = makeTrainer(net: net, pieces: MethodRun(objective: pieces.objective, batches: pieces.batches,
-                                                          extra: pieces.extra, clipGroups: pieces.clipGroups),
-                              data: data, options: o, seed: config.seed, runDir: dir + "/final",
-                              config: try JSONValue(encoding: config), vocabulary: student.vocabulary, quiet: run.quiet,
-                              reducer: run.reducer)
-    let r = try trainer.run(resume: run.resume)
-    var out = try ModelFile.read(trainer.bestPath)
-    out.vocabulary = student.vocabulary
+    let pieces = try MutualRun(student: net, peers: peerNets, data: data, options: wholeBudget(config, data: data), config: config)
+    let (r, out) = try trainWholeBudget(net, pieces: MethodRun(objective: pieces.objective, batches: pieces.batches,
+                                                               extra: pieces.extra, clipGroups: pieces.clipGroups),
+                                        student: student, config: config, data: data, dir: dir, run: run)
     let networks = try mutualNetworks(student: out, peers: peerNets, dir: dir, val: val, config: config, run: run)
     let mutual = DistillDetails.MutualSummary(alpha: config.mutual_alpha, temperature: config.mutual_temperature, networks: networks)
     return try teacherFreeReport(student: student, model: out, before: before, after: networks[0].val, final: r, mutual: mutual,

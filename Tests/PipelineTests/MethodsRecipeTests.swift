@@ -1,4 +1,4 @@
-// MethodsRecipeTests: a distill stage with method mutual runs without a teacher, and one with compare writes the
+// MethodsRecipeTests: a distill stage with method mutual, or comparing teacher-free methods, runs without a teacher; one with compare writes the
 // methods' table and plot into the report and hands the winner to the next stage.
 import CondenseCore
 import Foundation
@@ -23,8 +23,10 @@ import TestSupport
           eval_batches: 2
         """
 
-    @Test func aMutualStageNeedsNoTeacher() throws {
-        let dir = try Fixtures.folder("mutual-recipe")
+    /// A recipe with no teacher: a student, a peer, one distill stage (`body`, its lines after `- distill:`), run;
+    /// the YAML and the stage's details.
+    func teacherFree(_ name: String, _ body: String) throws -> (yaml: String, details: [String: Any]) {
+        let dir = try Fixtures.folder(name)
         let s = try Fixtures.randomTeacher(dir, "s.h5", hidden: [8]), p = try Fixtures.randomTeacher(dir, "p.h5", hidden: [16])
         let yaml = """
         student: \(s)
@@ -32,38 +34,26 @@ import TestSupport
         output: \(dir.appendingPathComponent("out").path)
         stages:
           - distill:
-              method: mutual
-              peers: [\(p)]
+        \(body.replacingOccurrences(of: "PEER", with: p))
         """ + "\n" + train + "\n" + report
         let r = try Fixtures.load(yaml)
         #expect(r.teacher.path.isEmpty)
         _ = try runRecipe(r, options: RunOptions(quiet: true))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("out/report.json"))) as! [String: Any]
-        let details = (json["stages"] as! [[String: Any]])[0]["details"] as! [String: Any]
+        return (yaml, (json["stages"] as! [[String: Any]])[0]["details"] as! [String: Any])
+    }
+
+    @Test func aMutualStageNeedsNoTeacher() throws {
+        let (yaml, details) = try teacherFree("mutual-recipe", "      method: mutual\n      peers: [PEER]")
         #expect(details["method"] as? String == "mutual" && details["teacher"] == nil)
         let nets = (details["mutual"] as! [String: Any])["networks"] as! [[String: Any]]
         #expect(nets.map { $0["name"] as! String } == ["student", "peer1"])
-        let noPeer = Fixtures.error { _ = try Fixtures.load(yaml.replacingOccurrences(of: "peers: [\(p)]", with: "mutual_alpha: 0.5")) }
+        let noPeer = Fixtures.error { _ = try Fixtures.load(yaml.replacing(#/peers: \[.*\]/#, with: "mutual_alpha: 0.5")) }
         #expect(noPeer?.contains("distill.peers: expected at least one peer model with method mutual") == true, "\(noPeer ?? "no error")")
     }
 
     @Test func aCompareStageOfTeacherFreeMethodsNeedsNoTeacher() throws {
-        let dir = try Fixtures.folder("compare-no-teacher-recipe")
-        let s = try Fixtures.randomTeacher(dir, "s.h5", hidden: [8]), p = try Fixtures.randomTeacher(dir, "p.h5", hidden: [16])
-        let yaml = """
-        student: \(s)
-        seed: 3
-        output: \(dir.appendingPathComponent("out").path)
-        stages:
-          - distill:
-              compare: [mutual, finetune, scratch]
-              peers: [\(p)]
-        """ + "\n" + train + "\n" + report
-        let r = try Fixtures.load(yaml)
-        #expect(r.teacher.path.isEmpty)
-        _ = try runRecipe(r, options: RunOptions(quiet: true))
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("out/report.json"))) as! [String: Any]
-        let details = (json["stages"] as! [[String: Any]])[0]["details"] as! [String: Any]
+        let (yaml, details) = try teacherFree("compare-no-teacher-recipe", "      compare: [mutual, finetune, scratch]\n      peers: [PEER]")
         let methods = (details["comparison"] as! [String: Any])["methods"] as! [[String: Any]]
         #expect(methods.map { $0["method"] as! String } == ["mutual", "finetune", "scratch"] && details["teacher"] == nil)
         let withSoft = Fixtures.error { _ = try Fixtures.load(yaml.replacingOccurrences(of: "compare: [mutual, finetune, scratch]", with: "compare: [mutual, soft]")) }
