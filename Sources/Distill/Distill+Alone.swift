@@ -12,9 +12,7 @@ func trainOnTaskLoss(student: ModelFile, config: DistillConfig, data: TaskData,
     try data.check(student.architecture, model: "student")
     let dir = try teacherFreeFolder(run)
     let val = try data.split(.val)
-    var params: [String: Tensor] = [:]
-    for (k, v) in student.parameters { params[k] = v.copy() }   // the caller's tensors stay as they are
-    let net = makeNetwork(ModelFile(architecture: student.architecture, vocabulary: student.vocabulary, parameters: params))
+    let net = networkCopy(of: student)   // the caller's tensors stay as they are
     func eval(_ n: Network) throws -> EvalResult {
         try evaluate(n, on: val, splitName: "val", context: n.context, maxBatches: config.train.eval_batches, reducer: run.reducer)
     }

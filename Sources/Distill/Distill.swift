@@ -82,14 +82,19 @@ func trainStudent(copyOf student: ModelFile, data: TaskData, options: TrainingOp
                   candidate: Candidate, teacher: Teacher, runDir: String, resolved: JSONValue, resume: Bool,
                   quiet: Bool, vocabulary: [String]? = nil, method: DistillMethod? = nil,
                   reducer: GradientReducer = SingleProcess.shared) throws -> Trainer.Result {
-    var params: [String: Tensor] = [:]
-    for (k, v) in student.parameters { params[k] = v.copy() }
-    let net = makeNetwork(ModelFile(architecture: student.architecture, vocabulary: student.vocabulary, parameters: params))
+    let net = networkCopy(of: student)
     let setup = MethodSetup(config: config, data: data, teacher: teacher, student: net, options: options)
     let pieces = try (method ?? distillMethod(config.method)).makeRun(setup, candidate: candidate)
     let trainer = makeTrainer(net: net, pieces: pieces, data: data, options: options, seed: config.seed, runDir: runDir,
                               config: resolved, vocabulary: vocabulary, quiet: quiet, reducer: reducer)
     return try trainer.run(resume: resume)
+}
+
+/// A network over copies of `model`'s tensors, so that training it leaves the caller's model as it is.
+func networkCopy(of model: ModelFile) -> Network {
+    var params: [String: Tensor] = [:]
+    for (k, v) in model.parameters { params[k] = v.copy() }
+    return makeNetwork(ModelFile(architecture: model.architecture, vocabulary: model.vocabulary, parameters: params))
 }
 
 /// A Trainer for `net` with a method's pieces (objective, batches, extra parameters and their clip groups).

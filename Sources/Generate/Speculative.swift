@@ -75,7 +75,6 @@ func speculativeGenerate(target: DecodeEngine, draft: DecodeEngine, prompt: [Int
     let t2 = DispatchTime.now().uptimeNanoseconds
     let n = options.generation.tokens
     let prefill = Double(t1 - t0) / 1e6, decode = Double(t2 - t1) / 1e6
-    let verifies = run.targetCalls - (run.restartCalls - run.draftRestarts)
     return SpeculativeResult(ids: Array(run.ids.dropFirst(prompt.count)), proposed: run.proposed, accepted: run.accepted,
                              target_calls: run.targetCalls, draft_calls: run.draftCalls,
                              acceptance_rate: run.proposed > 0 ? Double(run.accepted) / Double(run.proposed) : 0,
@@ -84,6 +83,6 @@ func speculativeGenerate(target: DecodeEngine, draft: DecodeEngine, prompt: [Int
                              tokens_per_s: Double(n) / max((prefill + decode) / 1000, 1e-12),
                              ms_per_token: decode / Double(n), draft_ms: Double(run.draftNs) / 1e6,
                              verify_ms: Double(run.verifyNs) / 1e6, restart_ms: Double(run.restartNs) / 1e6,
-                             verify_ms_per_call: Double(run.verifyNs) / 1e6 / Double(max(verifies, 1)),
+                             verify_ms_per_call: Double(run.verifyNs) / 1e6 / Double(max(run.targetCalls - run.verifyRestarts, 1)),
                              draft_ms_per_step: Double(run.draftNs) / 1e6 / Double(max(run.draftCalls - run.draftRestarts, 1)))
 }

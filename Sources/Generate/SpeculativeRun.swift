@@ -14,7 +14,7 @@ struct SpeculativeRun {
     /// Where a round's time goes (ns): the draft's steps, the target's verifications, and the calls of either
     /// that re-prefill a moved window (past block_size), counted apart from the first two.
     var draftNs: UInt64 = 0, verifyNs: UInt64 = 0, restartNs: UInt64 = 0
-    var restartCalls = 0, draftRestarts = 0
+    var draftRestarts = 0, verifyRestarts = 0
     private var sampling: SamplingOptions { options.generation.sampling }
     private var policy: ContextPolicy { options.generation.policy }
     private var block: Int { target.capacity }
@@ -94,6 +94,7 @@ struct SpeculativeRun {
         let logits = target.extend([chunk])
         charge(since: t0, restart: restarted, to: \.verifyNs)
         targetCalls += 1
+        if restarted { verifyRestarts += 1 }
         let k = drafts.count, first = chunk.count - (k + 1)
         var p = [Float](repeating: 0, count: (k + 1) * v)
         let (vv, o) = (v, sampling)
@@ -106,7 +107,7 @@ struct SpeculativeRun {
     /// Adds the time since t0 to `restartNs` for a call that re-prefilled a moved window, else to `field`.
     private mutating func charge(since t0: UInt64, restart: Bool, to field: WritableKeyPath<SpeculativeRun, UInt64>) {
         let dt = DispatchTime.now().uptimeNanoseconds - t0
-        if restart { restartNs += dt; restartCalls += 1 } else { self[keyPath: field] += dt }
+        if restart { restartNs += dt } else { self[keyPath: field] += dt }
     }
 
     /// After a rejection: a draw from norm(max(0, p − q)) (from p if that is empty by rounding).
